@@ -1,0 +1,78 @@
+/**
+ * The Pothos builder and its plugins; no types are defined here. Scope-auth comes first so it
+ * wraps every resolver before the others: each field that reaches data declares the Kubernetes
+ * question it asks (`authScopes: { k8s: attributes }`), answered by the request's authorizer.
+ */
+import SchemaBuilder from '@pothos/core';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
+import type { StringMap } from './apis/meta.js';
+import type { RequestAttributes } from './authz/authorizer.js';
+import type { Context } from './context.js';
+import { ApiError, forbidden } from './errors.js';
+
+/** The first Kubernetes question that was answered no, in a scope-auth failure. */
+function deniedAttributes(failure: AuthFailure): RequestAttributes | null {
+  if (failure.kind === AuthScopeFailureType.AuthScope && failure.scope === 'k8s') return failure.parameter as RequestAttributes;
+  if (failure.kind === AuthScopeFailureType.AllAuthScopes || failure.kind === AuthScopeFailureType.AnyAuthScopes) {
+    for (const child of failure.failures) {
+      const found = deniedAttributes(child);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function rethrown(failure: AuthFailure): Error | null {
+  if ('error' in failure && failure.error) return failure.error;
+  if ('failures' in failure) for (const child of failure.failures) {
+    const err = rethrown(child);
+    if (err) return err;
+  }
+  return null;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: { k8s: RequestAttributes; authenticated: boolean };
+  Scalars: {
+    StringMap: { Input: StringMap; Output: StringMap };
+    DateTime: { Input: string; Output: string };
+  };
+  Connection: { totalCount: () => Promise<number> };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    // Errors thrown while deciding (an ApiError from a malformed argument, say) surface as is.
+    treatErrorsAsUnauthorized: true,
+    cacheKey: (value) => JSON.stringify(value),
+    authScopes: (ctx) => ({
+      k8s: (attributes) => ctx.authz.allowed(attributes),
+      authenticated: !ctx.user.groups.includes('system:unauthenticated'),
+    }),
+    unauthorizedError: (_parent, ctx, _info, result) => {
+      const err = rethrown(result.failure);
+      if (err instanceof ApiError) return err;
+      if (err) throw err;
+      const attributes = deniedAttributes(result.failure);
+      if (attributes) return ctx.authz.settledError(attributes);
+      return forbidden('', '', `User ${JSON.stringify(ctx.user.username)} is not authenticated`);
+    },
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+    brandLoadedObjects: false,
+  },
+});
+
+/** The builder's type parameters, for helpers that take refs. */
+export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

@@ -1,0 +1,116 @@
+/**
+ * Follows the change log from a known resourceVersion and hands each change, in order, to the
+ * in-memory state that depends on it. A NOTIFY from any replica is only a wake-up: the follower
+ * always reads what came after the last change it saw, so a missed signal costs latency, never
+ * a change. A slow poll covers lost connections.
+ *
+ * Listeners are synchronous and must be quick (update an index, enqueue a key); slow work
+ * belongs on a controller's queue.
+ */
+import type { Database } from '../db/client.js';
+import type { Logger } from '../log.js';
+import { CHANGES_CHANNEL, type Change, type StoreReader } from '../store/store.js';
+
+export type ChangeListener = (change: Change) => void;
+
+const BATCH = 500;
+
+export class ChangeFollower {
+  private last = 0;
+  private readonly listeners = new Set<ChangeListener>();
+  private waiters: { rv: number; resolve: () => void }[] = [];
+  private running: Promise<void> | null = null;
+  private rerun = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly reader: StoreReader,
+    private readonly database: Database,
+    private readonly log: Logger,
+    private readonly pollIntervalMs = 1000,
+  ) {}
+
+  /** The newest resourceVersion every listener has seen. */
+  get resourceVersion(): number {
+    return this.last;
+  }
+
+  /** Starts from the current head of the log: state built after this call is loaded fresh. */
+  async start(): Promise<void> {
+    this.last = await this.reader.head();
+    this.unlisten = await this.database.listen(CHANGES_CHANNEL, () => void this.poll());
+    this.timer = setInterval(() => void this.poll(), this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.unlisten?.();
+    await this.running;
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once every listener has seen `resourceVersion` (read-your-writes for this replica). */
+  async waitFor(resourceVersion: number): Promise<void> {
+    if (resourceVersion <= this.last || this.stopped) return;
+    const seen = new Promise<void>((resolve) => this.waiters.push({ rv: resourceVersion, resolve }));
+    void this.poll();
+    await seen;
+  }
+
+  /** Reads and dispatches everything new; concurrent calls coalesce into one more pass. */
+  poll(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.rerun = false;
+          await this.drain();
+        } while (this.rerun && !this.stopped);
+      } catch (err) {
+        this.log.error({ err }, 'reading the change log failed; retrying on the next signal');
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const batch = await this.reader.changesAfter(this.last, BATCH);
+      for (const change of batch) {
+        for (const listener of this.listeners) {
+          try {
+            listener(change);
+          } catch (err) {
+            this.log.error({ err, rv: change.resourceVersion }, 'change listener failed');
+          }
+        }
+        this.last = change.resourceVersion;
+      }
+      this.release();
+      if (batch.length < BATCH) return;
+    }
+  }
+
+  private release(): void {
+    if (!this.waiters.length) return;
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) (w.rv <= this.last ? w.resolve() : still.push(w));
+    this.waiters = still;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Namespace lifecycle (`pkg/controller/namespace`): a Terminating namespace loses its content,
+ * then itself. The system namespaces (`pkg/controlplane/controller/systemnamespaces`) exist from
+ * the first start and are made again if they go.
+ */
+import type { Kind } from '../apis/kinds.js';
+import { CONTROLLER_USER } from '../authn/identity.js';
+import { ApiError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Registry } from '../registry/registry.js';
+import type { ObjectStore, Change } from '../store/store.js';
+import { SYSTEM_NAMESPACES } from '../resources/namespace/strategy.js';
+import { Controller } from './controller.js';
+
+const BATCH = 200;
+
+export class NamespaceController extends Controller {
+  constructor(
+    private readonly registry: Registry,
+    private readonly store: ObjectStore,
+    log: Logger,
+  ) {
+    super('namespace', log);
+  }
+
+  protected keysFor(change: Change): string[] {
+    if (change.kind !== 'Namespace') return [];
+    if (change.type === 'DELETED') return SYSTEM_NAMESPACES.includes(change.name) ? [change.name] : [];
+    return change.object.metadata.deletionTimestamp ? [change.name] : [];
+  }
+
+  protected async allKeys(): Promise<string[]> {
+    const keys = [...SYSTEM_NAMESPACES];
+    let after: { namespace: string; name: string } | undefined;
+    for (;;) {
+      const page = await this.registry.list('Namespace', { limit: 1000, after });
+      for (const ns of page.items) if (ns.metadata.deletionTimestamp) keys.push(ns.metadata.name);
+      if (!page.hasNextPage) return keys;
+      after = { namespace: '', name: page.items.at(-1)!.metadata.name };
+    }
+  }
+
+  protected async reconcile(name: string): Promise<void> {
+    const ns = await this.registry.find('Namespace', '', name);
+    if (!ns) {
+      if (SYSTEM_NAMESPACES.includes(name)) await this.ensure(name);
+      return;
+    }
+    if (!ns.metadata.deletionTimestamp) return;
+    // Content goes in batches, each its own transaction; the namespace goes last, in a
+    // transaction that finds nothing left (NamespaceLifecycle keeps new content out).
+    for (;;) {
+      const content = await this.store.read.inNamespace(name, BATCH);
+      if (content.length === 0) break;
+      await this.registry.write(async (tx) => {
+        for (const obj of content) await this.registry.purge(tx, obj.kind as Kind, name, obj.metadata.name);
+      });
+    }
+    await this.registry.write(async (tx) => {
+      if ((await tx.inNamespace(name, 1)).length) throw new Error(`namespace ${name} still has content`);
+      await this.registry.purge(tx, 'Namespace', '', name);
+    });
+    this.log.info({ namespace: name }, 'namespace removed');
+    if (SYSTEM_NAMESPACES.includes(name)) await this.ensure(name);
+  }
+
+  private async ensure(name: string): Promise<void> {
+    try {
+      await this.registry.create('Namespace', '', { metadata: { name } }, { user: CONTROLLER_USER });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'ALREADY_EXISTS') return;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The `default` ServiceAccount in every Active namespace
+ * (`pkg/controller/serviceaccount/serviceaccounts_controller.go`): made when a namespace appears,
+ * made again (with a new uid) when deleted, never in a Terminating namespace.
+ */
+import { CONTROLLER_USER } from '../authn/identity.js';
+import { ApiError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Registry } from '../registry/registry.js';
+import type { Change } from '../store/store.js';
+import { Controller } from './controller.js';
+
+export const DEFAULT_SERVICE_ACCOUNT = 'default';
+
+export class DefaultServiceAccountController extends Controller {
+  constructor(
+    private readonly registry: Registry,
+    log: Logger,
+  ) {
+    super('default-serviceaccount', log);
+  }
+
+  protected keysFor(change: Change): string[] {
+    if (change.kind === 'Namespace' && change.type !== 'DELETED') return [change.name];
+    if (change.kind === 'ServiceAccount' && change.type === 'DELETED' && change.name === DEFAULT_SERVICE_ACCOUNT) {
+      return [change.namespace];
+    }
+    return [];
+  }
+
+  protected async allKeys(): Promise<string[]> {
+    const names: string[] = [];
+    let after: { namespace: string; name: string } | undefined;
+    for (;;) {
+      const page = await this.registry.list('Namespace', { limit: 1000, after });
+      names.push(...page.items.map((ns) => ns.metadata.name));
+      if (!page.hasNextPage) return names;
+      after = { namespace: '', name: names.at(-1)! };
+    }
+  }
+
+  protected async reconcile(namespace: string): Promise<void> {
+    const ns = await this.registry.find('Namespace', '', namespace);
+    if (!ns || ns.status.phase !== 'Active') return;
+    if (await this.registry.find('ServiceAccount', namespace, DEFAULT_SERVICE_ACCOUNT)) return;
+    try {
+      await this.registry.create('ServiceAccount', namespace, { metadata: { name: DEFAULT_SERVICE_ACCOUNT } }, { user: CONTROLLER_USER });
+      this.log.info({ namespace }, 'created the default ServiceAccount');
+    } catch (err) {
+      // Another replica made it, or the namespace began terminating or vanished meanwhile.
+      if (err instanceof ApiError && ['ALREADY_EXISTS', 'FORBIDDEN', 'NOT_FOUND'].includes(err.code)) return;
+      throw err;
+    }
+  }
+}

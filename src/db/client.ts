@@ -1,0 +1,107 @@
+/**
+ * The two engines behind one interface: embedded PostgreSQL (PGlite, in a directory or in
+ * memory) and a PostgreSQL server (postgres.js). Everything engine-specific lives in this file;
+ * the rest of Keyway sees a drizzle database, `rows()`, and `listen()`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** A drizzle database or a transaction on it: both run queries. */
+export type Executor = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type DatabaseTarget =
+  | { engine: 'pglite'; dataDir?: string; loadDataDir?: Blob }
+  | { engine: 'postgres'; url: string; maxConnections?: number };
+
+export interface Database {
+  readonly engine: 'pglite' | 'postgres';
+  readonly db: Executor;
+  /** Applies `drizzle/` migrations; safe when several replicas start at once. */
+  migrate(): Promise<void>;
+  /** Calls `onPayload` for each NOTIFY on `channel` (after the sender commits). */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** An arbitrary fixed key: only one migrator at a time per database. */
+const MIGRATION_LOCK = 4_242_001;
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.engine === 'pglite' ? openPglite(target) : openPostgres(target);
+}
+
+async function openPglite(target: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
+  if (target.dataDir) await mkdir(target.dataDir, { recursive: true, mode: 0o700 });
+  const client = await PGlite.create({ dataDir: target.dataDir, loadDataDir: target.loadDataDir });
+  const db = drizzlePglite({ client, schema }) as unknown as Executor;
+  return {
+    engine: 'pglite',
+    db,
+    async migrate() {
+      // PGlite is one connection in this process: nobody else can migrate concurrently.
+      await migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    async listen(channel, onPayload) {
+      const unsubscribe = await client.listen(channel, onPayload);
+      return async () => {
+        await unsubscribe();
+      };
+    },
+    async close() {
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+async function openPostgres(target: { url: string; maxConnections?: number }): Promise<Database> {
+  const options = { onnotice: () => {}, max: target.maxConnections ?? 10 };
+  const client = postgres(target.url, options);
+  const db = drizzlePostgres({ client, schema }) as unknown as Executor;
+  let listener: postgres.Sql | undefined;
+  return {
+    engine: 'postgres',
+    db,
+    async migrate() {
+      // A dedicated single connection, serialised across replicas by an advisory lock.
+      const one = postgres(target.url, { ...options, max: 1 });
+      try {
+        await one`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        await migratePostgres(drizzlePostgres({ client: one }), { migrationsFolder: MIGRATIONS_FOLDER });
+        await one`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+      } finally {
+        await one.end();
+      }
+    },
+    async listen(channel, onPayload) {
+      // LISTEN holds its connection, so it gets one of its own rather than one of the pool's.
+      listener ??= postgres(target.url, { ...options, max: 1 });
+      const { unlisten } = await listener.listen(channel, onPayload);
+      return unlisten;
+    },
+    async close() {
+      await listener?.end({ timeout: 1 });
+      await client.end({ timeout: 1 });
+    },
+  };
+}
+
+/** The rows of a raw query, whichever engine ran it (PGlite returns `{rows}`, postgres.js an array). */
+export async function rows<T>(executor: Executor, query: SQL): Promise<T[]> {
+  const result: unknown = await executor.execute(query);
+  if (Array.isArray(result)) return result as T[];
+  return (result as { rows: T[] }).rows;
+}
+
+export { sql };

@@ -1,0 +1,67 @@
+/**
+ * The database schema: one table for every Kubernetes-style object, one change log, and the
+ * sequence both draw their resourceVersions from. drizzle-kit generates `drizzle/` from this file.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  index,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** One counter orders every change of every kind (Kubernetes' etcd revision). */
+export const resourceVersionSeq = pgSequence('resource_version_seq', { startWith: 1 });
+
+export type StringMap = Record<string, string>;
+
+/**
+ * Every object of every kind. `namespace` is '' for cluster-scoped kinds so the primary key can
+ * hold it. `body` is everything of the object but `kind` and `metadata` (spec, status, data, …).
+ */
+export const objects = pgTable(
+  'objects',
+  {
+    kind: text('kind').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    uid: uuid('uid').notNull().unique(),
+    resourceVersion: bigint('resource_version', { mode: 'number' }).notNull(),
+    generation: bigint('generation', { mode: 'number' }).notNull(),
+    creationTimestamp: timestamp('creation_timestamp', { withTimezone: true, mode: 'date' }).notNull(),
+    deletionTimestamp: timestamp('deletion_timestamp', { withTimezone: true, mode: 'date' }),
+    labels: jsonb('labels').$type<StringMap>().notNull(),
+    annotations: jsonb('annotations').$type<StringMap>().notNull(),
+    body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.namespace, t.name] }),
+    index('objects_labels_idx').using('gin', t.labels),
+  ],
+);
+
+/**
+ * The change log: one row per write, in the same transaction as the write. Controllers, caches,
+ * watch and other replicas follow it by resourceVersion.
+ */
+export const changes = pgTable(
+  'changes',
+  {
+    resourceVersion: bigint('resource_version', { mode: 'number' }).primaryKey(),
+    type: text('type').$type<'ADDED' | 'MODIFIED' | 'DELETED'>().notNull(),
+    kind: text('kind').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    uid: uuid('uid').notNull(),
+    object: jsonb('object').$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [index('changes_kind_idx').on(t.kind, t.resourceVersion)],
+);

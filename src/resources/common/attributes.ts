@@ -1,0 +1,15 @@
+/** The authorization questions resolvers ask, built from the kinds table. */
+import { KINDS, type Kind } from '../../apis/kinds.js';
+import type { ResourceAttributes } from '../../authz/authorizer.js';
+
+export function can(verb: string, kind: Kind, namespace = '', name = '', subresource?: string): ResourceAttributes {
+  const info = KINDS[kind];
+  return {
+    verb,
+    apiGroup: info.apiGroup,
+    resource: info.resource,
+    ...(subresource ? { subresource } : {}),
+    namespace: info.namespaced ? namespace : '',
+    name,
+  };
+}

@@ -1,0 +1,21 @@
+/** Each kind's strategy, for the registry. */
+import type { Strategies } from '../registry/registry.js';
+import { clusterRoleStrategy } from './clusterrole/strategy.js';
+import { clusterRoleBindingStrategy } from './clusterrolebinding/strategy.js';
+import { namespaceStrategy } from './namespace/strategy.js';
+import { podStrategy } from './pod/strategy.js';
+import { roleStrategyOfRole } from './role/strategy.js';
+import { roleBindingStrategy } from './rolebinding/strategy.js';
+import { secretStrategy } from './secret/strategy.js';
+import { serviceAccountStrategy } from './serviceaccount/strategy.js';
+
+export const strategies: Strategies = {
+  Namespace: namespaceStrategy,
+  ServiceAccount: serviceAccountStrategy,
+  Secret: secretStrategy,
+  Pod: podStrategy,
+  Role: roleStrategyOfRole,
+  RoleBinding: roleBindingStrategy,
+  ClusterRole: clusterRoleStrategy,
+  ClusterRoleBinding: clusterRoleBindingStrategy,
+};

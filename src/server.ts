@@ -1,0 +1,95 @@
+/**
+ * The HTTP surface: GraphQL (with GraphiQL for browsers), health and readiness. Each concern is
+ * a yoga plugin in one ordered list; there is no listen() here, so tests call `yoga.fetch`.
+ */
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
+import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { RequestAuthenticator } from './authn/request.js';
+import type { Authorizer } from './authz/authorizer.js';
+import { RequestAuthorizer } from './authz/request.js';
+import type { Context } from './context.js';
+import type { Logger } from './log.js';
+import { ObjectLoader } from './registry/loader.js';
+import type { Registry } from './registry/registry.js';
+import { schema } from './schema.js';
+import type { StoreReader } from './store/store.js';
+
+export interface ServerDeps {
+  authenticator: RequestAuthenticator;
+  authorizer: Authorizer;
+  registry: Registry;
+  reader: StoreReader;
+  log: Logger;
+  /** True once migrations ran and the policy engine loaded. */
+  ready: () => boolean;
+}
+
+export type KeywayServer = YogaServerInstance<Record<string, unknown>, Context>;
+
+const DEFAULT_QUERY = `# Keyway: Kubernetes-style workload identity over GraphQL.
+# Put a token in the Authorization header below (the admin token is printed
+# on first start and kept in .keyway/admin-token).
+{
+  namespaces {
+    totalCount
+    edges { node { metadata { name } status { phase } } }
+  }
+}
+`;
+
+/**
+ * Errors the client may see pass as they are; anything else is logged and replaced by an
+ * INTERNAL error at the same path, with no message, stack or SQL of its own.
+ */
+function maskError(log: Logger) {
+  return (error: unknown): Error => {
+    if (error instanceof GraphQLError) {
+      const original = error.originalError;
+      if (!original || original instanceof GraphQLError) {
+        if (!error.extensions?.code) {
+          return new GraphQLError(error.message, {
+            nodes: error.nodes,
+            source: error.source,
+            positions: error.positions,
+            path: error.path,
+            extensions: { ...error.extensions, code: 'BAD_REQUEST' },
+          });
+        }
+        return error;
+      }
+      log.error({ err: original, path: error.path?.join('.') }, 'internal error');
+      return new GraphQLError('Internal error', { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL' } });
+    }
+    log.error({ err: error }, 'internal error');
+    return new GraphQLError('Internal error', { extensions: { code: 'INTERNAL' } });
+  };
+}
+
+export function createServer(deps: ServerDeps): KeywayServer {
+  const plugins: Plugin[] = [useReadinessCheck({ endpoint: '/readyz', check: () => deps.ready() })];
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/healthz',
+    landingPage: false,
+    logging: false,
+    renderGraphiQL,
+    graphiql: {
+      title: 'Keyway',
+      defaultQuery: DEFAULT_QUERY,
+      headers: JSON.stringify({ Authorization: 'Bearer <paste a token here>' }, null, 2),
+    },
+    maskedErrors: { maskError: maskError(deps.log) },
+    plugins,
+    context: async ({ request }): Promise<Context> => {
+      const user = await deps.authenticator.authenticate(request.headers);
+      return {
+        user,
+        authz: new RequestAuthorizer(user, deps.authorizer),
+        registry: deps.registry,
+        objects: new ObjectLoader(deps.reader),
+      };
+    },
+  });
+}

@@ -1,0 +1,315 @@
+/**
+ * The one place objects are stored. Every write goes through a StoreTransaction, which gives it
+ * the next resourceVersion, writes the object and its change-log row in the same transaction,
+ * and signals `pg_notify` so followers (controllers, caches, other replicas) wake up.
+ *
+ * Writes take a transaction-scoped advisory lock before drawing a resourceVersion, so commits
+ * happen in resourceVersion order: a follower that has seen N has seen everything below N.
+ */
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import type { KubeObject, ObjectMeta } from '../apis/meta.js';
+import { formatTime } from '../apis/meta.js';
+import { KINDS, type Kind, type ObjectOfKind } from '../apis/kinds.js';
+import { rows, type Executor } from '../db/client.js';
+import { changes, objects } from '../db/schema.js';
+import type { Selector } from '../labels/selector.js';
+
+export const CHANGES_CHANNEL = 'keyway_changes';
+const WRITE_LOCK = 4_242_002;
+
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface Change {
+  resourceVersion: number;
+  type: ChangeType;
+  kind: Kind;
+  namespace: string;
+  name: string;
+  uid: string;
+  object: KubeObject;
+}
+
+export interface ObjectKey {
+  namespace: string;
+  name: string;
+}
+
+export interface ListOptions {
+  /** Omitted: every namespace (or a cluster-scoped kind). */
+  namespace?: string;
+  selector?: Selector;
+  limit: number;
+  /** Keyset cursor: list what sorts after this (namespace, name). */
+  after?: ObjectKey;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  hasNextPage: boolean;
+}
+
+type Row = typeof objects.$inferSelect;
+
+function toRow(obj: KubeObject, resourceVersion: number): Row {
+  const { kind, metadata, ...body } = obj as KubeObject & Record<string, unknown>;
+  delete body.apiVersion;
+  return {
+    kind,
+    namespace: metadata.namespace ?? '',
+    name: metadata.name,
+    uid: metadata.uid,
+    resourceVersion,
+    generation: metadata.generation,
+    creationTimestamp: new Date(metadata.creationTimestamp),
+    deletionTimestamp: metadata.deletionTimestamp ? new Date(metadata.deletionTimestamp) : null,
+    labels: metadata.labels,
+    annotations: metadata.annotations,
+    body,
+  };
+}
+
+function fromRow(row: Row): KubeObject {
+  const metadata: ObjectMeta = {
+    name: row.name,
+    ...(KINDS[row.kind as Kind].namespaced ? { namespace: row.namespace } : {}),
+    uid: row.uid,
+    resourceVersion: String(row.resourceVersion),
+    generation: Number(row.generation),
+    creationTimestamp: formatTime(row.creationTimestamp),
+    ...(row.deletionTimestamp ? { deletionTimestamp: formatTime(row.deletionTimestamp) } : {}),
+    labels: row.labels,
+    annotations: row.annotations,
+  };
+  return { kind: row.kind, metadata, ...row.body } as KubeObject;
+}
+
+function selectorSql(selector: Selector): SQL[] {
+  const value = (key: string) => sql`(${objects.labels} ->> ${key})`;
+  const list = (values: string[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
+  return selector.map((r) => {
+    switch (r.operator) {
+      case '=':
+      case '==':
+        // containment can use the GIN index
+        return sql`${objects.labels} @> ${JSON.stringify({ [r.key]: r.values[0] })}::jsonb`;
+      case 'in':
+        return sql`${value(r.key)} in (${list(r.values)})`;
+      case '!=':
+      case 'notin':
+        return sql`(${value(r.key)} is null or ${value(r.key)} not in (${list(r.values)}))`;
+      case 'exists':
+        return sql`${value(r.key)} is not null`;
+      case '!':
+        return sql`${value(r.key)} is null`;
+      case 'gt':
+      case 'lt': {
+        const op = r.operator === 'gt' ? sql`>` : sql`<`;
+        return sql`(case when ${value(r.key)} ~ '^[+-]?[0-9]+$' then ${value(r.key)}::numeric ${op} ${r.values[0]}::numeric else false end)`;
+      }
+    }
+  });
+}
+
+/** Reads, on the database or inside a transaction. */
+export class StoreReader {
+  constructor(protected readonly exec: Executor) {}
+
+  async get<K extends Kind>(
+    kind: K,
+    namespace: string,
+    name: string,
+    lock?: 'share' | 'update',
+  ): Promise<ObjectOfKind[K] | null> {
+    let query = this.exec
+      .select()
+      .from(objects)
+      .where(and(eq(objects.kind, kind), eq(objects.namespace, namespace), eq(objects.name, name)))
+      .$dynamic();
+    if (lock === 'share') query = query.for('share');
+    if (lock === 'update') query = query.for('update');
+    const [row] = await query;
+    return row ? (fromRow(row) as ObjectOfKind[K]) : null;
+  }
+
+  /** Several objects by key, in the order asked, null where missing. */
+  async getMany(keys: readonly { kind: Kind; namespace: string; name: string }[]): Promise<(KubeObject | null)[]> {
+    if (keys.length === 0) return [];
+    const tuples = sql.join(
+      keys.map((k) => sql`(${k.kind}, ${k.namespace}, ${k.name})`),
+      sql`, `,
+    );
+    const found = await this.exec
+      .select()
+      .from(objects)
+      .where(sql`(${objects.kind}, ${objects.namespace}, ${objects.name}) in (${tuples})`);
+    const byKey = new Map(found.map((row) => [`${row.kind}/${row.namespace}/${row.name}`, fromRow(row)]));
+    return keys.map((k) => byKey.get(`${k.kind}/${k.namespace}/${k.name}`) ?? null);
+  }
+
+  private filters(kind: Kind, options: { namespace?: string; selector?: Selector }): SQL | undefined {
+    const conditions: SQL[] = [eq(objects.kind, kind)];
+    if (options.namespace !== undefined) conditions.push(eq(objects.namespace, options.namespace));
+    if (options.selector) conditions.push(...selectorSql(options.selector));
+    return and(...conditions);
+  }
+
+  async list<K extends Kind>(kind: K, options: ListOptions): Promise<ListPage<ObjectOfKind[K]>> {
+    const where = [this.filters(kind, options)];
+    if (options.after) {
+      where.push(sql`(${objects.namespace}, ${objects.name}) > (${options.after.namespace}, ${options.after.name})`);
+    }
+    const found = await this.exec
+      .select()
+      .from(objects)
+      .where(and(...where))
+      .orderBy(asc(objects.namespace), asc(objects.name))
+      .limit(options.limit + 1);
+    return {
+      items: found.slice(0, options.limit).map((row) => fromRow(row) as ObjectOfKind[K]),
+      hasNextPage: found.length > options.limit,
+    };
+  }
+
+  async count(kind: Kind, options: { namespace?: string; selector?: Selector }): Promise<number> {
+    const [row] = await this.exec
+      .select({ n: sql<string>`count(*)` })
+      .from(objects)
+      .where(this.filters(kind, options));
+    return Number(row.n);
+  }
+
+  /** Every object in a namespace, of every kind (namespace cleanup). */
+  async inNamespace(namespace: string, limit: number): Promise<KubeObject[]> {
+    const found = await this.exec
+      .select()
+      .from(objects)
+      .where(and(eq(objects.namespace, namespace)))
+      .orderBy(asc(objects.kind), asc(objects.name))
+      .limit(limit);
+    return found.map(fromRow);
+  }
+
+  /** The newest resourceVersion in the change log (0 when empty). */
+  async head(): Promise<number> {
+    const [row] = await this.exec.select({ rv: sql<string>`coalesce(max(${changes.resourceVersion}), 0)` }).from(changes);
+    return Number(row.rv);
+  }
+
+  /** Change-log rows after `resourceVersion`, oldest first. */
+  async changesAfter(resourceVersion: number, limit: number): Promise<Change[]> {
+    const found = await this.exec
+      .select()
+      .from(changes)
+      .where(gt(changes.resourceVersion, resourceVersion))
+      .orderBy(asc(changes.resourceVersion))
+      .limit(limit);
+    return found.map((row) => ({
+      resourceVersion: Number(row.resourceVersion),
+      type: row.type,
+      kind: row.kind as Kind,
+      namespace: row.namespace,
+      name: row.name,
+      uid: row.uid,
+      object: row.object as unknown as KubeObject,
+    }));
+  }
+}
+
+/** Writes, each recorded in the change log. Only ObjectStore.transaction makes one. */
+export class StoreTransaction extends StoreReader {
+  private locked = false;
+  /** The highest resourceVersion this transaction wrote. */
+  lastResourceVersion = 0;
+
+  private async nextResourceVersion(): Promise<number> {
+    if (!this.locked) {
+      await this.exec.execute(sql`select pg_advisory_xact_lock(${WRITE_LOCK})`);
+      this.locked = true;
+    }
+    const [row] = await rows<{ rv: string }>(this.exec, sql`select nextval('resource_version_seq')::text as rv`);
+    return Number(row.rv);
+  }
+
+  private async record(type: ChangeType, object: KubeObject): Promise<void> {
+    const rv = Number(object.metadata.resourceVersion);
+    await this.exec.insert(changes).values({
+      resourceVersion: rv,
+      type,
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? '',
+      name: object.metadata.name,
+      uid: object.metadata.uid,
+      object: object as unknown as Record<string, unknown>,
+    });
+    await this.exec.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${String(rv)})`);
+    this.lastResourceVersion = rv;
+  }
+
+  private stamp<T extends KubeObject>(obj: T, resourceVersion: number): T {
+    return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(resourceVersion) } };
+  }
+
+  /** Inserts a new object; returns null (and writes nothing) if the key is taken. */
+  async create<T extends KubeObject>(obj: T): Promise<T | null> {
+    const rv = await this.nextResourceVersion();
+    const inserted = await this.exec
+      .insert(objects)
+      .values(toRow(obj, rv))
+      .onConflictDoNothing({ target: [objects.kind, objects.namespace, objects.name] })
+      .returning({ uid: objects.uid });
+    if (inserted.length === 0) return null;
+    const stored = this.stamp(obj, rv);
+    await this.record('ADDED', stored);
+    return stored;
+  }
+
+  /** Replaces a stored object (the caller holds its row lock and checked preconditions). */
+  async update<T extends KubeObject>(obj: T): Promise<T> {
+    const rv = await this.nextResourceVersion();
+    const row = toRow(obj, rv);
+    await this.exec
+      .update(objects)
+      .set(row)
+      .where(and(eq(objects.kind, row.kind), eq(objects.namespace, row.namespace), eq(objects.name, row.name)));
+    const stored = this.stamp(obj, rv);
+    await this.record('MODIFIED', stored);
+    return stored;
+  }
+
+  /** Removes a stored object; returns its last state with the deletion's resourceVersion. */
+  async delete<T extends KubeObject>(obj: T): Promise<T> {
+    const rv = await this.nextResourceVersion();
+    await this.exec
+      .delete(objects)
+      .where(
+        and(
+          eq(objects.kind, obj.kind),
+          eq(objects.namespace, obj.metadata.namespace ?? ''),
+          eq(objects.name, obj.metadata.name),
+        ),
+      );
+    const stored = this.stamp(obj, rv);
+    await this.record('DELETED', stored);
+    return stored;
+  }
+}
+
+export class ObjectStore {
+  readonly read: StoreReader;
+
+  constructor(private readonly db: Executor) {
+    this.read = new StoreReader(db);
+  }
+
+  /** Runs `fn` in one database transaction; everything it writes commits or none of it does. */
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; resourceVersion: number }> {
+    let resourceVersion = 0;
+    const result = await this.db.transaction(async (dbtx) => {
+      const tx = new StoreTransaction(dbtx as unknown as Executor);
+      const out = await fn(tx);
+      resourceVersion = tx.lastResourceVersion;
+      return out;
+    });
+    return { result, resourceVersion };
+  }
+}
