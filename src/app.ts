@@ -10,11 +10,12 @@ import type { Authorizer } from './authz/authorizer.js';
 import { PrivilegedGroupAuthorizer } from './authz/masters.js';
 import { ChangeFollower } from './changelog/follower.js';
 import type { Controller } from './controllers/controller.js';
-import { NamespaceController } from './controllers/namespaces.js';
+import { ensureNamespace, NamespaceController } from './controllers/namespaces.js';
 import { DefaultServiceAccountController } from './controllers/serviceAccounts.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './log.js';
 import { Registry } from './registry/registry.js';
+import { SYSTEM_NAMESPACES } from './resources/namespace/strategy.js';
 import { strategies } from './resources/strategies.js';
 import { createServer, type KeywayServer } from './server.js';
 import { ObjectStore } from './store/store.js';
@@ -67,6 +68,7 @@ export class App {
       for (const { token, user } of await loadTokenFile(this.options.tokenAuthFile)) this.staticTokens.add(token, user);
     }
     await this.follower.start();
+    for (const name of SYSTEM_NAMESPACES) await ensureNamespace(this.registry, name);
     for (const controller of this.controllers) await controller.start(this.follower);
     // The system namespaces and their default ServiceAccounts exist before the first request.
     await this.idle();

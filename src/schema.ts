@@ -1,4 +1,5 @@
 /** The GraphQL schema: each resource's module, in dependency order, then toSchema(). */
+import { GraphQLSchema, isSpecifiedScalarType, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import { assertEveryFieldAuthorized } from './authz/coverage.js';
 import './resources/common/scalars.js';
@@ -20,3 +21,15 @@ builder.globalConnectionField('totalCount', (t) =>
 
 export const schema = builder.toSchema({ sortSchema: false });
 assertEveryFieldAuthorized(schema);
+
+/**
+ * The schema as SDL, as `schema.graphql` holds it: root types first, then the rest by name;
+ * fields keep the order they are defined in.
+ */
+export function printKeywaySchema(): string {
+  const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter((t) => t != null);
+  const rest = Object.values(schema.getTypeMap())
+    .filter((t) => !t.name.startsWith('__') && !isSpecifiedScalarType(t) && !roots.includes(t as never))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return `${printSchema(new GraphQLSchema({ ...schema.toConfig(), types: [...roots, ...rest] }))}\n`;
+}

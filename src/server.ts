@@ -5,6 +5,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { UserInfo } from './authn/identity.js';
 import type { RequestAuthenticator } from './authn/request.js';
 import type { Authorizer } from './authz/authorizer.js';
 import { RequestAuthorizer } from './authz/request.js';
@@ -66,6 +67,16 @@ function maskError(log: Logger) {
   };
 }
 
+/** What a request's resolvers receive, once its caller is known. */
+export function requestContext(deps: Pick<ServerDeps, 'authorizer' | 'registry' | 'reader'>, user: UserInfo): Context {
+  return {
+    user,
+    authz: new RequestAuthorizer(user, deps.authorizer),
+    registry: deps.registry,
+    objects: new ObjectLoader(deps.reader),
+  };
+}
+
 export function createServer(deps: ServerDeps): KeywayServer {
   const plugins: Plugin[] = [useReadinessCheck({ endpoint: '/readyz', check: () => deps.ready() })];
   return createYoga<Record<string, unknown>, Context>({
@@ -82,14 +93,6 @@ export function createServer(deps: ServerDeps): KeywayServer {
     },
     maskedErrors: { maskError: maskError(deps.log) },
     plugins,
-    context: async ({ request }): Promise<Context> => {
-      const user = await deps.authenticator.authenticate(request.headers);
-      return {
-        user,
-        authz: new RequestAuthorizer(user, deps.authorizer),
-        registry: deps.registry,
-        objects: new ObjectLoader(deps.reader),
-      };
-    },
+    context: async ({ request }): Promise<Context> => requestContext(deps, await deps.authenticator.authenticate(request.headers)),
   });
 }

@@ -64,12 +64,18 @@ export class NamespaceController extends Controller {
     if (SYSTEM_NAMESPACES.includes(name)) await this.ensure(name);
   }
 
-  private async ensure(name: string): Promise<void> {
-    try {
-      await this.registry.create('Namespace', '', { metadata: { name } }, { user: CONTROLLER_USER });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'ALREADY_EXISTS') return;
-      throw err;
-    }
+  private ensure(name: string): Promise<void> {
+    return ensureNamespace(this.registry, name);
+  }
+}
+
+/** Creates a namespace unless it exists (another replica may be making it too). */
+export async function ensureNamespace(registry: Registry, name: string): Promise<void> {
+  if (await registry.find('Namespace', '', name)) return;
+  try {
+    await registry.create('Namespace', '', { metadata: { name } }, { user: CONTROLLER_USER });
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'ALREADY_EXISTS') return;
+    throw err;
   }
 }

@@ -31,6 +31,8 @@ export interface Database {
   /** Calls `onPayload` for each NOTIFY on `channel` (after the sender commits). */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** PGlite only: the data directory as a tarball, to start other databases from (tests). */
+  snapshot?(): Promise<Blob>;
 }
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -56,12 +58,13 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob }): Pro
     async listen(channel, onPayload) {
       const unsubscribe = await client.listen(channel, onPayload);
       return async () => {
-        await unsubscribe();
+        if (!client.closed) await unsubscribe();
       };
     },
     async close() {
       if (!client.closed) await client.close();
     },
+    snapshot: () => client.dumpDataDir('none'),
   };
 }
 

@@ -5,6 +5,7 @@
  * store it with its change-log row. After the commit the caller waits until this replica's
  * followers have seen the write, so its next request reads its own writes.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { KINDS, type Kind, type ObjectOfKind } from '../apis/kinds.js';
 import { formatTime, nowSeconds, type KubeObject, type ObjectMetaInput } from '../apis/meta.js';
@@ -44,7 +45,6 @@ export function compact<T>(value: T): T {
   return value;
 }
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 function bodyOf(obj: KubeObject): Record<string, unknown> {
   const { kind: _kind, metadata: _metadata, ...body } = obj as KubeObject & Record<string, unknown>;
@@ -179,8 +179,8 @@ export class Registry {
       if (errs.length) throw invalid(kind, name, errs);
       await this.validateAdmission(request);
 
-      const bodyChanged = !sameJson(bodyOf(request.object), bodyOf(old));
-      if (!bodyChanged && sameJson(request.object.metadata, old.metadata)) return old; // nothing to write
+      const bodyChanged = !isDeepStrictEqual(bodyOf(request.object), bodyOf(old));
+      if (!bodyChanged && isDeepStrictEqual(request.object.metadata, old.metadata)) return old; // nothing to write
       if (bodyChanged) request.object.metadata = { ...request.object.metadata, generation: old.metadata.generation + 1 };
       return tx.update(request.object);
     });

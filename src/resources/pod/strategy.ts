@@ -3,6 +3,7 @@
  * ServiceAccount-related subset of a Pod spec, validated as Kubernetes validates it. After create
  * only labels and annotations may change.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Container, Pod } from '../../apis/core.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { field, Path, type ErrorList } from '../../validation/field.js';
@@ -41,7 +42,7 @@ export const podStrategy: Strategy<Pod> = {
   validate: validatePodSpec,
   prepareForUpdate: (pod) => pod,
   validateUpdate(pod, old) {
-    if (JSON.stringify(pod.spec) !== JSON.stringify(old.spec)) {
+    if (!isDeepStrictEqual(pod.spec, old.spec)) {
       return [field.forbidden('spec', 'pod updates may not change fields other than `metadata.labels` and `metadata.annotations`')];
     }
     return [];

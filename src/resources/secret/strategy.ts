@@ -3,6 +3,7 @@
  * `stringData` is merged into `data` and never stored; each type's required keys; 1 MiB of data;
  * an `immutable` Secret keeps its data and its immutability.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Secret } from '../../apis/core.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { field, Path, type ErrorList } from '../../validation/field.js';
@@ -51,11 +52,14 @@ export function validateSecret(secret: Secret): ErrorList {
   const has = (key: string) => Object.prototype.hasOwnProperty.call(secret.data, key);
   const jsonObject = (key: string) => {
     if (!has(key)) return errs.push(field.required(dataPath.key(key)));
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse((bytes.get(key) ?? Buffer.alloc(0)).toString('utf8'));
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('must be a JSON object');
-    } catch (err) {
-      errs.push(field.invalid(dataPath.key(key), REDACTED, (err as Error).message));
+      parsed = JSON.parse((bytes.get(key) ?? Buffer.alloc(0)).toString('utf8'));
+    } catch {
+      // JSON.parse's message quotes the input: never echo a secret
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      errs.push(field.invalid(dataPath.key(key), REDACTED, 'must be a valid JSON object'));
     }
   };
   switch (secret.type) {
@@ -99,7 +103,7 @@ export const secretStrategy: Strategy<Secret> = {
     const errs = validateImmutable(secret.type, old.type, 'type');
     if (old.immutable) {
       if (!secret.immutable) errs.push(field.forbidden('immutable', 'field is immutable when `immutable` is set'));
-      if (JSON.stringify(secret.data) !== JSON.stringify(old.data)) {
+      if (!isDeepStrictEqual(secret.data, old.data)) {
         errs.push(field.forbidden('data', 'field is immutable when `immutable` is set'));
       }
     }

@@ -1,0 +1,175 @@
+/**
+ * Every field that resolves is covered by an authorization decision. Statically: every root
+ * field, and every field that reaches other objects, declares its Kubernetes question. At run
+ * time: the whole schema is walked (every field of every type resolved at least once) and each
+ * resolved field must sit under a field whose question the authorizer actually answered.
+ */
+import {
+  defaultFieldResolver,
+  execute,
+  getNamedType,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+  isAbstractType,
+  isLeafType,
+  isObjectType,
+  parse,
+  responsePathAsArray,
+  type GraphQLNamedType,
+} from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminUser } from '../../src/authn/static.js';
+import { unauthorizedFields } from '../../src/authz/coverage.js';
+import { schema } from '../../src/schema.js';
+import { requestContext } from '../../src/server.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { docs, KIND_CASES, namespaced } from '../helpers/kinds.js';
+
+type Path = (string | number)[];
+interface Resolution {
+  coordinate: string;
+  path: Path;
+}
+
+const key = (attrs: object) => JSON.stringify(attrs, Object.keys(attrs).sort());
+
+/** A selection of every field reachable from `type` without revisiting a type on the way. */
+function selectAll(type: GraphQLNamedType, seen: string[] = []): string {
+  if (isLeafType(type)) return '';
+  if (isAbstractType(type)) {
+    return `__typename ${schema
+      .getPossibleTypes(type)
+      .map((t) => `... on ${t.name} { ${selectAll(t, seen)} }`)
+      .join(' ')}`;
+  }
+  const fields = Object.values((type as GraphQLObjectType).getFields()).flatMap((field) => {
+    if (field.args.some((a) => a.type.toString().endsWith('!'))) return [];
+    const named = getNamedType(field.type);
+    if (isLeafType(named)) return [field.name];
+    if (seen.includes(named.name)) return [];
+    return [`${field.name} { ${selectAll(named, [...seen, named.name])} }`];
+  });
+  return fields.join(' ');
+}
+
+describe('authorization coverage', () => {
+  let t: TestApp;
+  const resolved: Resolution[] = [];
+  const required = new Map<string, string>(); // path → question the field asked
+  let decided = new Set<string>();
+
+  beforeAll(async () => {
+    t = await startTestApp('pglite');
+    await t.ok('mutation { createNamespace(input: { metadata: { name: "walk" } }) { id } }');
+    await t.ok(`mutation { createSecret(namespace: "walk", input: { metadata: { name: "creds" }, stringData: { a: "b" } }) { id } }`);
+    await t.ok(`mutation { createServiceAccount(namespace: "walk", input: {
+      metadata: { name: "runner" }, secrets: [{ name: "creds" }], imagePullSecrets: [{ name: "creds" }], automountServiceAccountToken: true }) { id } }`);
+    await t.ok(`mutation { createPod(namespace: "walk", input: { metadata: { name: "job" }, spec: {
+      serviceAccountName: "runner", automountServiceAccountToken: false, nodeName: "node-1",
+      initContainers: [{ name: "init", image: "busybox" }],
+      containers: [{ name: "app", image: "nginx",
+        env: [{ name: "A", value: "1" }, { name: "B", valueFrom: { secretKeyRef: { name: "creds", key: "a" } } }],
+        envFrom: [{ secretRef: { name: "creds" } }],
+        volumeMounts: [{ name: "v", mountPath: "/v", readOnly: true }] }],
+      volumes: [{ name: "v", secret: { secretName: "creds" } }, { name: "p", projected: { defaultMode: 420, sources: [
+        { serviceAccountToken: { audience: "api", expirationSeconds: 3607, path: "token" } },
+        { secret: { name: "creds" } },
+        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+        { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } } ] } }],
+      imagePullSecrets: [{ name: "creds" }] } }) { id } }`);
+    await t.ok(`mutation { createRole(namespace: "walk", input: { metadata: { name: "r" }, rules: [{ verbs: ["get"], apiGroups: [""], resources: ["pods"], resourceNames: ["job"] }] }) { id } }`);
+    await t.ok(`mutation { createClusterRole(input: { metadata: { name: "walk-cr" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/healthz"] }] }) { id } }`);
+    await t.ok(`mutation { createRoleBinding(namespace: "walk", input: { metadata: { name: "rb" }, roleRef: { kind: "Role", name: "r" },
+      subjects: [{ kind: "ServiceAccount", name: "runner", namespace: "walk" }] }) { id } }`);
+    await t.ok(`mutation { createClusterRoleBinding(input: { metadata: { name: "walk-crb" }, roleRef: { kind: "ClusterRole", name: "walk-cr" },
+      subjects: [{ kind: "Group", name: "devs" }] }) { id } }`);
+
+    // Record every field resolution, and the question each authorizing field asks.
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) {
+        const resolve = field.resolve ?? defaultFieldResolver;
+        const scopes = (field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes;
+        field.resolve = (parent, args, ctx, info) => {
+          const path = responsePathAsArray(info.path);
+          resolved.push({ coordinate: `${type.name}.${field.name}`, path });
+          if (typeof scopes === 'function') {
+            const asked = scopes(parent, args, ctx, info) as { k8s: object };
+            required.set(JSON.stringify(path), key(asked.k8s));
+          }
+          return resolve(parent, args, ctx, info);
+        };
+      }
+    }
+
+    const run = async (source: string, variables: Record<string, unknown> = {}) => {
+      const ctx = requestContext({ authorizer: t.app.authorizer, registry: t.app.registry, reader: t.app.store.read }, adminUser());
+      const result = await execute({ schema, document: parse(source), contextValue: ctx, variableValues: variables });
+      expect(result.errors ?? []).toEqual([]);
+      for (const entry of ctx.authz.trace) if (entry.decision.allowed) decided.add(key(entry.attributes));
+    };
+
+    const queries = Object.values(schema.getQueryType()!.getFields());
+    const ids: string[] = [];
+    for (const field of queries) {
+      if (field.name === 'node') continue;
+      const kind = KIND_CASES.map((c) => c.kind)
+        .filter((k) => field.name.toLowerCase().startsWith(k.toLowerCase()))
+        .sort((a, b) => b.length - a.length)[0];
+      const plural = field.name.endsWith('s');
+      const name = { Namespace: 'walk', ServiceAccount: 'runner', Secret: 'creds', Pod: 'job', Role: 'r', ClusterRole: 'walk-cr', RoleBinding: 'rb', ClusterRoleBinding: 'walk-crb' }[kind];
+      const args = [namespaced(kind) ? 'namespace: "walk"' : '', plural ? '' : `name: "${name}"`].filter(Boolean).join(', ');
+      const selection = selectAll(getNamedType(field.type));
+      await run(`{ ${field.name}${args ? `(${args})` : ''} { ${selection} } }`);
+      if (!plural) {
+        const got = await t.ok(`{ ${field.name}(${args}) { id } }`);
+        ids.push(got[field.name].id);
+      }
+    }
+    for (const id of ids) await run(`query ($id: ID!) { node(id: $id) { ${selectAll(schema.getType('Node')!)} } }`, { id });
+
+    for (const { kind, input, change } of KIND_CASES) {
+      const d = docs(kind, 'metadata { name }');
+      const ns = namespaced(kind) ? { namespace: 'walk' } : {};
+      await run(d.create, { ...ns, input: { metadata: { name: `walk-${kind.toLowerCase()}` }, ...input } });
+      await run(d.update, { ...ns, input: { metadata: { name: `walk-${kind.toLowerCase()}` }, ...(change ?? {}) } });
+      if (kind !== 'Namespace') await run(d.delete, { ...ns, name: `walk-${kind.toLowerCase()}` });
+    }
+    await run(docs('Namespace', 'metadata { name }').delete, { name: 'walk-namespace' });
+  });
+  afterAll(() => t.close());
+
+  it('declares a question on every root field and every field that reaches other objects', () => {
+    expect(unauthorizedFields(schema)).toEqual([]);
+  });
+
+  it('notices a field that declares none', () => {
+    const bare = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { secrets: { type: GraphQLString, resolve: () => 'x' } } }),
+    });
+    expect(unauthorizedFields(bare)).toEqual(['Query.secrets']);
+  });
+
+  it('walked every field of every type', () => {
+    const seen = new Set(resolved.map((r) => r.coordinate));
+    const all = Object.values(schema.getTypeMap())
+      .filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__'))
+      .flatMap((type) => Object.keys(type.getFields()).map((f) => `${type.name}.${f}`));
+    expect(all.filter((c) => !seen.has(c))).toEqual([]);
+  });
+
+  it('resolved each field under an answered question', () => {
+    const unanswered: string[] = [];
+    for (const r of resolved) {
+      let covered = false;
+      for (let len = r.path.length; len > 0 && !covered; len--) {
+        const question = required.get(JSON.stringify(r.path.slice(0, len)));
+        if (question !== undefined) covered = decided.has(question);
+      }
+      if (!covered) unanswered.push(`${r.coordinate} at ${r.path.join('.')}`);
+    }
+    expect(unanswered).toEqual([]);
+    expect(resolved.length).toBeGreaterThan(500);
+  });
+});

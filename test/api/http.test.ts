@@ -1,0 +1,66 @@
+/** The HTTP surface beside GraphQL: GraphiQL, /healthz, /readyz, and what an internal error shows. */
+import { describe, expect, it } from 'vitest';
+import { App } from '../../src/app.js';
+import { createLogger } from '../../src/log.js';
+import { startTestApp } from '../helpers/app.js';
+import { createTestDatabase } from '../helpers/engines.js';
+
+describe('http', () => {
+  it('serves GraphiQL to a browser, bundled, with an Authorization header to fill in', async () => {
+    const t = await startTestApp('pglite', { controllers: false });
+    try {
+      const res = await t.fetch('/graphql', { headers: { accept: 'text/html' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      const html = await res.text();
+      expect(html).toContain('Keyway');
+      expect(html).toContain('Bearer <paste a token here>');
+      // no CDN: the page must load on a machine without internet access
+      expect(html).not.toMatch(/unpkg\.com|cdn\.jsdelivr\.net/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('answers /healthz while alive and /readyz only once started', async () => {
+    const db = await createTestDatabase('pglite');
+    const app = new App({ database: db.database, log: createLogger('silent'), adminToken: 'x'.repeat(32) });
+    try {
+      const get = (path: string) => Promise.resolve(app.server.fetch(new Request(`http://keyway.test${path}`)));
+      expect((await get('/healthz')).status).toBe(200);
+      expect((await get('/readyz')).status).toBe(503);
+      await app.start();
+      expect((await get('/readyz')).status).toBe(200);
+    } finally {
+      await app.stop();
+      await db.drop();
+    }
+  });
+
+  it('masks internal failures: INTERNAL, no message, stack or SQL', async () => {
+    const t = await startTestApp('pglite', { controllers: false });
+    try {
+      await t.db.database.close(); // every query now fails inside the driver
+      const res = await t.gql('{ namespaces { totalCount } serviceAccount(namespace: "default", name: "default") { id } }');
+      expect(res.status).toBe(200);
+      expect(res.errors).toEqual([
+        { message: 'Internal error', locations: [{ line: 1, column: 3 }], path: ['namespaces'], extensions: { code: 'INTERNAL' } },
+        { message: 'Internal error', locations: [{ line: 1, column: 29 }], path: ['serviceAccount'], extensions: { code: 'INTERNAL' } },
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('gives syntax and validation errors a code', async () => {
+    const t = await startTestApp('pglite', { controllers: false });
+    try {
+      const bad = await t.gql('{ namespaces { nope } }');
+      expect(bad.errors?.[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const broken = await t.gql('{ namespaces {');
+      expect(broken.errors?.[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    } finally {
+      await t.close();
+    }
+  });
+});

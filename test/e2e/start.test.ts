@@ -1,0 +1,149 @@
+/**
+ * `npm start` as a user runs it: a real process on a real port, embedded Postgres kept in the
+ * data directory, the generated admin token printed once; and the same against a PostgreSQL
+ * server whose empty database it migrates.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout: () => string;
+  port: number;
+}
+
+const running: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of running.splice(0)) {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+});
+
+async function start(env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', KEYWAY_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (b) => (out += b));
+  child.stderr!.on('data', (b) => (err += b));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes('Keyway serving GraphQL')) {
+        clearInterval(timer);
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`keyway exited: ${err}`));
+      }
+    }, 50);
+  });
+  return { child, stdout: () => out, port };
+}
+
+async function stop(r: Running): Promise<void> {
+  r.child.kill('SIGTERM');
+  await new Promise((resolve) => r.child.once('exit', resolve));
+}
+
+async function gql(port: number, token: string, query: string) {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  return (await res.json()) as { data?: any; errors?: unknown[] };
+}
+
+describe('npm start', () => {
+  it('serves on embedded Postgres in the data directory and prints the generated admin token once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
+    const first = await start({ KEYWAY_DATA_DIR: dir });
+    const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
+    expect((await stat(join(dir, 'admin-token'))).mode & 0o777).toBe(0o600);
+    expect(first.stdout()).toContain(`Keyway admin token (shown once, kept in ${join(dir, 'admin-token')}):`);
+    expect(first.stdout()).toContain(token);
+    const created = await gql(first.port, token, 'mutation { createNamespace(input: { metadata: { name: "kept" } }) { metadata { name } } }');
+    expect(created.errors).toBeUndefined();
+    expect((await fetch(`http://127.0.0.1:${first.port}/readyz`)).status).toBe(200);
+    await stop(first);
+
+    const second = await start({ KEYWAY_DATA_DIR: dir });
+    expect(second.stdout()).not.toContain(token);
+    const listed = await gql(second.port, token, '{ namespace(name: "kept") { metadata { name } } }');
+    expect(listed.data.namespace.metadata.name).toBe('kept');
+    await stop(second);
+  }, 60_000);
+
+  it('uses KEYWAY_ADMIN_TOKEN when set and prints nothing secret', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
+    const token = `configured-${randomBytes(12).toString('hex')}`;
+    const r = await start({ KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: 'memory://' });
+    expect(r.stdout()).not.toContain(token);
+    expect((await gql(r.port, token, '{ namespaces { totalCount } }')).data.namespaces.totalCount).toBe(4);
+    await stop(r);
+  }, 60_000);
+
+  it('refuses a bad setting with a message naming it', async () => {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: 'mysql://nope', PORT: 'x' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (b) => (err += b));
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    expect(err).toContain('PORT');
+  }, 30_000);
+
+  it.runIf(!!process.env.TEST_DATABASE_URL)('migrates an empty PostgreSQL database at start (DATABASE_URL)', async () => {
+    const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const name = `keyway_e2e_${randomBytes(4).toString('hex')}`;
+    await admin.unsafe(`create database ${name}`);
+    try {
+      const url = new URL(process.env.TEST_DATABASE_URL!);
+      url.pathname = `/${name}`;
+      const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
+      const token = `pg-${randomBytes(12).toString('hex')}`;
+      // two replicas starting at once on one empty database: one migrates, both serve
+      const [a, b] = await Promise.all([
+        start({ KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() }),
+        start({ KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() }),
+      ]);
+      for (const r of [a, b]) {
+        const data = await gql(r.port, token, '{ namespaces { totalCount } serviceAccounts(namespace: "default") { totalCount } }');
+        expect(data.data).toEqual({ namespaces: { totalCount: 4 }, serviceAccounts: { totalCount: 1 } });
+      }
+      await stop(a);
+      await stop(b);
+    } finally {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  }, 60_000);
+});
