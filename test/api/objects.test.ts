@@ -168,4 +168,19 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
     expect(res.errors?.[0].extensions.code).toBe('INVALID');
     expect(res.errors?.[0].extensions.causes).toEqual([{ field: 'metadata.namespace', message: 'Forbidden: not allowed on this type', reason: 'FieldValueForbidden' }]);
   });
+
+  it('refuses to change a binding’s roleRef', async () => {
+    await t.ok('mutation { createRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: { kind: "Role", name: "a" } }) { id } }');
+    const res = await t.gql('mutation { updateRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: { kind: "ClusterRole", name: "a" } }) { id } }');
+    expect(res.errors?.[0].extensions.code).toBe('INVALID');
+    expect(res.errors?.[0].extensions.causes[0]).toMatchObject({ field: 'roleRef', message: expect.stringMatching(/: cannot change roleRef$/) });
+  });
+
+  it('lets only metadata of a Pod change after create', async () => {
+    await t.ok('mutation { createPod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: [{ name: "c", image: "a" }] } }) { id } }');
+    const res = await t.gql('mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: [{ name: "c", image: "b" }] } }) { id } }');
+    expect(res.errors?.[0].extensions.causes[0]).toMatchObject({ field: 'spec', reason: 'FieldValueForbidden' });
+    const ok = await t.ok('mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed", labels: { a: "b" } } }) { metadata { labels } spec { containers { image } } } }');
+    expect(ok.updatePod).toEqual({ metadata: { labels: { a: 'b' } }, spec: { containers: [{ image: 'a' }] } });
+  });
 });
