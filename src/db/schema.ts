@@ -41,6 +41,8 @@ export const objects = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.kind, t.namespace, t.name] }),
+    // a namespace's content of every kind (namespace cleanup)
+    index('objects_namespace_idx').on(t.namespace, t.kind, t.name),
     index('objects_labels_idx').using('gin', t.labels),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "objects_namespace_idx" ON "objects" USING btree ("namespace","kind","name");
