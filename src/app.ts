@@ -1,33 +1,63 @@
 /**
  * The composition root: one store, one change-log follower, the registry, the authenticator
- * union, the authorizer, the controllers and the HTTP surface, started and stopped together.
+ * union, the authorizer, token issuance, the controllers and the HTTP surface, started and
+ * stopped together.
  */
+import { readFile } from 'node:fs/promises';
 import { admissionChain } from './admission/chain.js';
-import { TokenAuthenticatorUnion } from './authn/authenticator.js';
+import { audienceAgnostic, TokenAuthenticatorUnion, type TokenAuthenticator } from './authn/authenticator.js';
+import { CachedTokenAuthenticator, type CacheableResponse } from './authn/cache.js';
+import { CredentialIndex } from './authn/credentials.js';
+import { LegacyTokenAuthenticator } from './authn/legacy.js';
+import { ExternalIssuerAuthenticator, parseIssuersConfig } from './authn/oidc.js';
 import { RequestAuthenticator } from './authn/request.js';
+import { ServiceAccountTokenAuthenticator } from './authn/serviceaccount.js';
 import { adminUser, loadTokenFile, StaticTokenAuthenticator } from './authn/static.js';
 import type { Authorizer } from './authz/authorizer.js';
 import { PrivilegedGroupAuthorizer } from './authz/masters.js';
 import { ChangeFollower } from './changelog/follower.js';
+import type { Services } from './context.js';
 import type { Controller } from './controllers/controller.js';
+import { IssuedTokensController } from './controllers/issuedTokens.js';
 import { ensureNamespace, NamespaceController } from './controllers/namespaces.js';
 import { DefaultServiceAccountController } from './controllers/serviceAccounts.js';
+import { TokensController } from './controllers/tokens.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './log.js';
 import { Registry } from './registry/registry.js';
 import { SYSTEM_NAMESPACES } from './resources/namespace/strategy.js';
 import { strategies } from './resources/strategies.js';
 import { createServer, type KeywayServer } from './server.js';
+import { SigningKeyStore } from './store/signingKeys.js';
 import { ObjectStore } from './store/store.js';
+import { KeyRing } from './tokens/keys.js';
+import { TokenIssuer } from './tokens/request.js';
+import { TokenRevoker } from './tokens/revocation.js';
 
 export interface AppOptions {
   database: Database;
   log: Logger;
   adminToken: string;
   tokenAuthFile?: string;
+  issuer?: string;
+  apiAudiences?: string[];
+  signingKeyFile?: string;
+  signingAlgorithm?: 'ES256' | 'RS256';
+  maxTokenExpirationSeconds?: number;
+  extendTokenExpiration?: boolean;
+  oidcIssuersFile?: string;
+  rootCAFile?: string;
+  jwksURI?: string;
   /** Off in tests that need to watch what controllers would otherwise change. */
   controllers?: boolean;
   pollIntervalMs?: number;
+}
+
+/** What start-up reads from files before the app is built. */
+interface Loaded {
+  staticTokens: StaticTokenAuthenticator;
+  external: ExternalIssuerAuthenticator | null;
+  rootCA: string;
 }
 
 export class App {
@@ -35,38 +65,92 @@ export class App {
   readonly follower: ChangeFollower;
   readonly registry: Registry;
   readonly authorizer: Authorizer;
+  readonly keys: KeyRing;
+  readonly services: Services;
   readonly server: KeywayServer;
   readonly controllers: Controller[];
-  private readonly staticTokens = new StaticTokenAuthenticator();
   private ready = false;
 
-  constructor(private readonly options: AppOptions) {
+  /** Reads the files the options name (token file, external issuers, root CA), then builds. */
+  static async create(options: AppOptions): Promise<App> {
+    const staticTokens = new StaticTokenAuthenticator();
+    staticTokens.add(options.adminToken, adminUser());
+    if (options.tokenAuthFile) {
+      for (const { token, user } of await loadTokenFile(options.tokenAuthFile)) staticTokens.add(token, user);
+    }
+    const external = options.oidcIssuersFile
+      ? await ExternalIssuerAuthenticator.create(parseIssuersConfig(await readFile(options.oidcIssuersFile, 'utf8')))
+      : null;
+    const rootCA = options.rootCAFile ? await readFile(options.rootCAFile, 'utf8') : '';
+    return new App(options, { staticTokens, external, rootCA });
+  }
+
+  private constructor(
+    private readonly options: AppOptions,
+    loaded: Loaded,
+  ) {
     const { database, log } = options;
+    const issuer = options.issuer ?? 'http://localhost:4000';
+    const apiAudiences = options.apiAudiences ?? [issuer];
     this.store = new ObjectStore(database.db);
-    this.follower = new ChangeFollower(this.store.read, database, log, options.pollIntervalMs);
+    this.follower = new ChangeFollower(this.store, database, log, options.pollIntervalMs);
     this.registry = new Registry(this.store, this.follower, strategies, admissionChain);
     this.authorizer = new PrivilegedGroupAuthorizer();
-    const authenticator = new RequestAuthenticator(new TokenAuthenticatorUnion([this.staticTokens]));
-    this.controllers =
-      options.controllers === false
-        ? []
-        : [new NamespaceController(this.registry, this.store, log), new DefaultServiceAccountController(this.registry, log)];
-    this.server = createServer({
-      authenticator,
-      authorizer: this.authorizer,
+    this.keys = new KeyRing(new SigningKeyStore(database.db), database, log, {
+      keyFile: options.signingKeyFile,
+      algorithm: options.signingAlgorithm ?? 'ES256',
+    });
+
+    const controllersOn = options.controllers !== false;
+    const tokensController = new TokensController(this.registry, this.store, this.keys, loaded.rootCA, log);
+    const credentials = new CredentialIndex(this.follower);
+    const serviceAccountTokens = new CachedTokenAuthenticator(
+      new TokenAuthenticatorUnion([
+        new ServiceAccountTokenAuthenticator(this.keys, credentials, [issuer], apiAudiences),
+        new LegacyTokenAuthenticator(this.keys, credentials, apiAudiences, (namespace, secret, today) => {
+          if (controllersOn) tokensController.recordUse(namespace, secret, today);
+        }),
+      ]) as { authenticateToken(token: string, audiences?: string[]): Promise<CacheableResponse | null> },
+      this.follower,
+    );
+    const authenticators: TokenAuthenticator[] = [audienceAgnostic(apiAudiences, loaded.staticTokens), serviceAccountTokens];
+    if (loaded.external) authenticators.push(audienceAgnostic(apiAudiences, loaded.external));
+    const tokenAuthenticator = new TokenAuthenticatorUnion(authenticators);
+
+    this.services = {
       registry: this.registry,
+      tokenAuthenticator,
+      tokens: new TokenIssuer(this.registry, this.keys, {
+        issuer,
+        apiAudiences,
+        maxExpirationSeconds: options.maxTokenExpirationSeconds ?? 0,
+        extendExpiration: options.extendTokenExpiration ?? true,
+      }),
+      revoker: new TokenRevoker(this.registry, this.store.read),
+      keys: this.keys,
+    };
+    this.controllers = controllersOn
+      ? [
+          new NamespaceController(this.registry, this.store, log),
+          new DefaultServiceAccountController(this.registry, log),
+          tokensController,
+          new IssuedTokensController(this.registry, this.store, this.keys, log),
+        ]
+      : [];
+    this.server = createServer({
+      services: this.services,
+      authenticator: new RequestAuthenticator(tokenAuthenticator),
+      authorizer: this.authorizer,
       reader: this.store.read,
       log,
+      discovery: { issuer, jwksURI: options.jwksURI ?? `${issuer}/openid/v1/jwks` },
       ready: () => this.ready,
     });
   }
 
-  /** Follows the change log, loads tokens, starts the controllers; then reports ready. */
+  /** Loads keys, follows the change log, starts the controllers; then reports ready. */
   async start(): Promise<void> {
-    this.staticTokens.add(this.options.adminToken, adminUser());
-    if (this.options.tokenAuthFile) {
-      for (const { token, user } of await loadTokenFile(this.options.tokenAuthFile)) this.staticTokens.add(token, user);
-    }
+    await this.keys.start();
     await this.follower.start();
     for (const name of SYSTEM_NAMESPACES) await ensureNamespace(this.registry, name);
     for (const controller of this.controllers) await controller.start(this.follower);
@@ -84,5 +168,6 @@ export class App {
     this.ready = false;
     for (const controller of this.controllers) await controller.stop();
     await this.follower.stop();
+    await this.keys.stop();
   }
 }

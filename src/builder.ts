@@ -37,6 +37,7 @@ export const builder = new SchemaBuilder<{
   AuthScopes: { k8s: RequestAttributes; authenticated: boolean };
   Scalars: {
     StringMap: { Input: StringMap; Output: StringMap };
+    StringListMap: { Input: Record<string, string[]>; Output: Record<string, string[]> };
     DateTime: { Input: string; Output: string };
   };
   Connection: { totalCount: () => Promise<number> };

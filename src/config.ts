@@ -17,8 +17,40 @@ export interface Config {
   adminToken?: string;
   tokenAuthFile?: string;
   issuer: string;
+  /** The audiences a token must name to be accepted by this API (default: the issuer). */
+  apiAudiences: string[];
+  /** PEM private key to sign with; unset: a key generated once and kept in the database. */
+  signingKeyFile?: string;
+  /** The algorithm of generated keys. */
+  signingAlgorithm: 'ES256' | 'RS256';
+  /** Longest lifetime a TokenRequest may ask for, in seconds; 0: no limit beyond 2^32. */
+  maxTokenExpirationSeconds: number;
+  /** Pod-bound tokens of 3607 s for the API get a year, as kube-apiserver's default does. */
+  extendTokenExpiration: boolean;
+  /** JSON or YAML file of external JWT issuers. */
+  oidcIssuersFile?: string;
+  /** PEM bundle written to legacy token Secrets as `ca.crt`. */
+  rootCAFile?: string;
+  /** Where OIDC discovery says the JWKS is (default `<issuer>/openid/v1/jwks`). */
+  jwksURI: string;
   logLevel: string;
 }
+
+/** A Go duration (`24h`, `1h30m`, `90s`) or a number of seconds, in seconds. */
+export function parseDurationSeconds(text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const re = /(\d+(?:\.\d+)?)(h|m|s)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of text.matchAll(re)) {
+    total += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as 'h' | 'm' | 's'];
+    consumed += m[0].length;
+  }
+  if (consumed !== text.length || consumed === 0) throw new Error(`not a duration: ${JSON.stringify(text)}`);
+  return Math.floor(total);
+}
+
+const MAX_EXPIRATION = 2 ** 32;
 
 const nonEmpty = z.string().trim().min(1);
 
@@ -30,6 +62,28 @@ const EnvSchema = z.object({
   KEYWAY_ADMIN_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
   KEYWAY_TOKEN_AUTH_FILE: nonEmpty.optional(),
   KEYWAY_ISSUER: z.url().default('http://localhost:4000'),
+  KEYWAY_API_AUDIENCES: nonEmpty.optional(),
+  KEYWAY_SIGNING_KEY_FILE: nonEmpty.optional(),
+  KEYWAY_SIGNING_ALGORITHM: z.enum(['ES256', 'RS256']).default('ES256'),
+  KEYWAY_MAX_TOKEN_EXPIRATION: nonEmpty
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return 0;
+      try {
+        const seconds = parseDurationSeconds(v);
+        if (seconds !== 0 && (seconds < 3600 || seconds > MAX_EXPIRATION)) {
+          ctx.addIssue({ code: 'custom', message: 'must be between 1 hour and 2^32 seconds' });
+        }
+        return seconds;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  KEYWAY_EXTEND_TOKEN_EXPIRATION: z.enum(['true', 'false']).default('true'),
+  KEYWAY_OIDC_ISSUERS: nonEmpty.optional(),
+  KEYWAY_ROOT_CA_FILE: nonEmpty.optional(),
+  KEYWAY_JWKS_URI: z.url().optional(),
   KEYWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -58,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const dataDir = resolve(e.KEYWAY_DATA_DIR);
   const { target, description } = databaseTarget(e.DATABASE_URL, dataDir);
+  const issuer = e.KEYWAY_ISSUER.replace(/\/$/, '');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -66,7 +121,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseDescription: description,
     adminToken: e.KEYWAY_ADMIN_TOKEN,
     tokenAuthFile: e.KEYWAY_TOKEN_AUTH_FILE,
-    issuer: e.KEYWAY_ISSUER.replace(/\/$/, ''),
+    issuer,
+    apiAudiences: e.KEYWAY_API_AUDIENCES ? e.KEYWAY_API_AUDIENCES.split(',').map((a) => a.trim()).filter(Boolean) : [issuer],
+    signingKeyFile: e.KEYWAY_SIGNING_KEY_FILE,
+    signingAlgorithm: e.KEYWAY_SIGNING_ALGORITHM,
+    maxTokenExpirationSeconds: e.KEYWAY_MAX_TOKEN_EXPIRATION,
+    extendTokenExpiration: e.KEYWAY_EXTEND_TOKEN_EXPIRATION === 'true',
+    oidcIssuersFile: e.KEYWAY_OIDC_ISSUERS,
+    rootCAFile: e.KEYWAY_ROOT_CA_FILE,
+    jwksURI: e.KEYWAY_JWKS_URI ?? `${issuer}/openid/v1/jwks`,
     logLevel: e.KEYWAY_LOG_LEVEL,
   };
 }

@@ -1,13 +1,26 @@
-/** What every resolver receives: who is asking, how to ask about them, and the registry. */
+/** What every resolver receives: who is asking, how to ask about them, and the services. */
+import type { TokenAuthenticator } from './authn/authenticator.js';
 import type { UserInfo } from './authn/identity.js';
 import type { RequestAuthorizer } from './authz/request.js';
 import type { ObjectLoader } from './registry/loader.js';
 import type { Registry } from './registry/registry.js';
+import type { KeyRing } from './tokens/keys.js';
+import type { TokenIssuer } from './tokens/request.js';
+import type { TokenRevoker } from './tokens/revocation.js';
 
-export interface Context {
+/** The long-lived parts a request's context is made from. */
+export interface Services {
+  registry: Registry;
+  /** The authenticator union, as TokenReview asks it. */
+  tokenAuthenticator: TokenAuthenticator;
+  tokens: TokenIssuer;
+  revoker: TokenRevoker;
+  keys: KeyRing;
+}
+
+export interface Context extends Services {
   user: UserInfo;
   authz: RequestAuthorizer;
-  registry: Registry;
   /** Batches the single-object reads of nested fields within this request. */
   objects: ObjectLoader;
 }

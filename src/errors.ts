@@ -59,11 +59,13 @@ export function conflictMessage(message: string): ApiError {
   return new ApiError('CONFLICT', message);
 }
 
-export function invalid(kind: Kind, name: string, errors: ErrorList): ApiError {
+/** `kind`: one of ours, or a GroupKind string for request-only kinds (`TokenRequest.authentication.k8s.io`). */
+export function invalid(kind: Kind | string, name: string, errors: ErrorList): ApiError {
   const rendered = errors.map((e) => e.toString());
   const aggregate = rendered.length === 1 ? rendered[0] : `[${rendered.join(', ')}]`;
   const causes: Cause[] = errors.map((e) => ({ field: e.field, message: e.body(), reason: e.type }));
-  return new ApiError('INVALID', `${groupKind(kind)} "${name}" is invalid: ${aggregate}`, { causes });
+  const subject = kind in KINDS ? groupKind(kind as Kind) : kind;
+  return new ApiError('INVALID', `${subject} "${name}" is invalid: ${aggregate}`, { causes });
 }
 
 /** `<resource> "<name>" is forbidden: <reason>`, the name left out when there is none. */

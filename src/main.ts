@@ -15,7 +15,21 @@ async function main(): Promise<void> {
   if (admin.generatedAt) {
     process.stdout.write(`\nKeyway admin token (shown once, kept in ${admin.generatedAt}):\n\n  ${admin.token}\n\n`);
   }
-  const app = new App({ database, log, adminToken: admin.token, tokenAuthFile: config.tokenAuthFile });
+  const app = await App.create({
+    database,
+    log,
+    adminToken: admin.token,
+    tokenAuthFile: config.tokenAuthFile,
+    issuer: config.issuer,
+    apiAudiences: config.apiAudiences,
+    signingKeyFile: config.signingKeyFile,
+    signingAlgorithm: config.signingAlgorithm,
+    maxTokenExpirationSeconds: config.maxTokenExpirationSeconds,
+    extendTokenExpiration: config.extendTokenExpiration,
+    oidcIssuersFile: config.oidcIssuersFile,
+    rootCAFile: config.rootCAFile,
+    jwksURI: config.jwksURI,
+  });
   await app.start();
 
   const http = createServer(app.server);

@@ -11,6 +11,10 @@ import './resources/role/schema.js';
 import './resources/clusterrole/schema.js';
 import './resources/rolebinding/schema.js';
 import './resources/clusterrolebinding/schema.js';
+import './resources/issuedtoken/schema.js';
+import './resources/tokenrequest/schema.js';
+import './resources/authentication/schema.js';
+import './resources/signingkey/schema.js';
 import './resources/common/node.js';
 
 builder.queryType({});

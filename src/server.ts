@@ -9,19 +9,20 @@ import type { UserInfo } from './authn/identity.js';
 import type { RequestAuthenticator } from './authn/request.js';
 import type { Authorizer } from './authz/authorizer.js';
 import { RequestAuthorizer } from './authz/request.js';
-import type { Context } from './context.js';
+import type { Context, Services } from './context.js';
+import { useOidcDiscovery, type DiscoveryOptions } from './http/oidc.js';
 import type { Logger } from './log.js';
 import { ObjectLoader } from './registry/loader.js';
-import type { Registry } from './registry/registry.js';
 import { schema } from './schema.js';
 import type { StoreReader } from './store/store.js';
 
 export interface ServerDeps {
+  services: Services;
   authenticator: RequestAuthenticator;
   authorizer: Authorizer;
-  registry: Registry;
   reader: StoreReader;
   log: Logger;
+  discovery: DiscoveryOptions;
   /** True once migrations ran and the policy engine loaded. */
   ready: () => boolean;
 }
@@ -68,17 +69,20 @@ function maskError(log: Logger) {
 }
 
 /** What a request's resolvers receive, once its caller is known. */
-export function requestContext(deps: Pick<ServerDeps, 'authorizer' | 'registry' | 'reader'>, user: UserInfo): Context {
+export function requestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' | 'reader'>, user: UserInfo): Context {
   return {
+    ...deps.services,
     user,
     authz: new RequestAuthorizer(user, deps.authorizer),
-    registry: deps.registry,
     objects: new ObjectLoader(deps.reader),
   };
 }
 
 export function createServer(deps: ServerDeps): KeywayServer {
-  const plugins: Plugin[] = [useReadinessCheck({ endpoint: '/readyz', check: () => deps.ready() })];
+  const plugins: Plugin[] = [
+    useReadinessCheck({ endpoint: '/readyz', check: () => deps.ready() }),
+    useOidcDiscovery(deps.services.keys, deps.discovery),
+  ];
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',

@@ -3,6 +3,7 @@
  * authorizer and the GraphQL layer agree on plural names, API groups and scope.
  */
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from './rbac.js';
+import type { IssuedToken } from './authentication.js';
 import type { Namespace, Pod, Secret, ServiceAccount } from './core.js';
 
 export interface KindInfo {
@@ -23,6 +24,7 @@ export const KINDS = {
   RoleBinding: { kind: 'RoleBinding', resource: 'rolebindings', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'rbac.authorization.k8s.io/v1', namespaced: true },
   ClusterRole: { kind: 'ClusterRole', resource: 'clusterroles', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'rbac.authorization.k8s.io/v1', namespaced: false },
   ClusterRoleBinding: { kind: 'ClusterRoleBinding', resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'rbac.authorization.k8s.io/v1', namespaced: false },
+  IssuedToken: { kind: 'IssuedToken', resource: 'issuedtokens', apiGroup: 'authentication.keyway.dev', apiVersion: 'authentication.keyway.dev/v1', namespaced: true },
 } as const satisfies Record<string, KindInfo>;
 
 export type Kind = keyof typeof KINDS;
@@ -36,6 +38,7 @@ export interface ObjectOfKind {
   RoleBinding: RoleBinding;
   ClusterRole: ClusterRole;
   ClusterRoleBinding: ClusterRoleBinding;
+  IssuedToken: IssuedToken;
 }
 
 export const ALL_KINDS = Object.keys(KINDS) as Kind[];

@@ -45,3 +45,19 @@ export class TokenAuthenticatorUnion implements TokenAuthenticator {
     return null;
   }
 }
+
+/**
+ * For authenticators whose credentials name no audience (static tokens, external issuers), as
+ * kube-apiserver's `WrapAudienceAgnosticToken`: they are good for the API's audiences only, so a
+ * review that asks for other audiences does not accept them.
+ */
+export function audienceAgnostic(apiAudiences: string[], inner: TokenAuthenticator): TokenAuthenticator {
+  return {
+    async authenticateToken(token, audiences) {
+      const wanted = audiences?.length ? apiAudiences.filter((a) => audiences.includes(a)) : apiAudiences;
+      if (wanted.length === 0) return null;
+      const response = await inner.authenticateToken(token, audiences);
+      return response ? { ...response, audiences: wanted } : null;
+    },
+  };
+}

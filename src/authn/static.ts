@@ -20,7 +20,7 @@ export class StaticTokenAuthenticator implements TokenAuthenticator {
 
   async authenticateToken(token: string): Promise<AuthResponse | null> {
     const user = this.users.get(digest(token));
-    return user ? { user, audiences: [] } : null;
+    return user ? { user, audiences: [] } : null; // audiences: see audienceAgnostic
   }
 }
 

@@ -9,14 +9,20 @@
  */
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { CHANGES_CHANNEL, type Change, type StoreReader } from '../store/store.js';
+import { CHANGES_CHANNEL, type Change, type ObjectStore, type StoreReader } from '../store/store.js';
 
 export type ChangeListener = (change: Change) => void;
+
+/** Builds in-memory state from a consistent snapshot; the follower then feeds it every later change. */
+export type SnapshotLoader = (reader: StoreReader) => Promise<void>;
 
 const BATCH = 500;
 
 export class ChangeFollower {
   private last = 0;
+  /** The newest resourceVersion a NOTIFY announced (it may not be read yet). */
+  private announced = 0;
+  private readonly loaders: SnapshotLoader[] = [];
   private readonly listeners = new Set<ChangeListener>();
   private waiters: { rv: number; resolve: () => void }[] = [];
   private running: Promise<void> | null = null;
@@ -26,7 +32,7 @@ export class ChangeFollower {
   private stopped = false;
 
   constructor(
-    private readonly reader: StoreReader,
+    private readonly store: ObjectStore,
     private readonly database: Database,
     private readonly log: Logger,
     private readonly pollIntervalMs = 1000,
@@ -37,10 +43,28 @@ export class ChangeFollower {
     return this.last;
   }
 
-  /** Starts from the current head of the log: state built after this call is loaded fresh. */
+  /** Registers in-memory state to load at start, from the snapshot the follower starts at. */
+  onSnapshot(loader: SnapshotLoader): void {
+    this.loaders.push(loader);
+  }
+
+  /**
+   * Loads every registered snapshot loader from one consistent snapshot, then follows the log
+   * from that snapshot's head.
+   */
   async start(): Promise<void> {
-    this.last = await this.reader.head();
-    this.unlisten = await this.database.listen(CHANGES_CHANNEL, () => void this.poll());
+    // Listen first: a NOTIFY that arrives during the load is then not lost.
+    this.unlisten = await this.database.listen(CHANGES_CHANNEL, (payload) => {
+      const rv = Number(payload);
+      if (rv > this.announced) this.announced = rv;
+      void this.poll();
+    });
+    this.last = await this.store.snapshot(async (reader) => {
+      const head = await reader.head();
+      for (const load of this.loaders) await load(reader);
+      return head;
+    });
+    this.announced = Math.max(this.announced, this.last);
     this.timer = setInterval(() => void this.poll(), this.pollIntervalMs);
     this.timer.unref();
   }
@@ -57,6 +81,17 @@ export class ChangeFollower {
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Resolves once every change already announced to this replica has been applied. Requests
+   * whose answer depends on followed state (token validity, RBAC) call it first: a write
+   * committed on another replica is announced with its commit, so once the announcement is in,
+   * no request here can act on state older than that write. Free when nothing is pending.
+   */
+  fresh(): Promise<void> | undefined {
+    if (this.announced <= this.last) return undefined;
+    return this.waitFor(this.announced);
   }
 
   /** Resolves once every listener has seen `resourceVersion` (read-your-writes for this replica). */
@@ -91,7 +126,7 @@ export class ChangeFollower {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const batch = await this.reader.changesAfter(this.last, BATCH);
+      const batch = await this.store.read.changesAfter(this.last, BATCH);
       for (const change of batch) {
         for (const listener of this.listeners) {
           try {

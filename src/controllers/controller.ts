@@ -11,10 +11,13 @@ import { WorkQueue } from './queue.js';
 export abstract class Controller {
   protected readonly queue: WorkQueue;
   private unsubscribe: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
+  /** @param resyncEveryMs reconcile every key again this often (for time-driven work). */
   constructor(
     readonly name: string,
     protected readonly log: Logger,
+    private readonly resyncEveryMs?: number,
   ) {
     this.queue = new WorkQueue(name, (key) => this.reconcile(key), log);
   }
@@ -31,6 +34,10 @@ export abstract class Controller {
       for (const key of this.keysFor(change)) this.queue.add(key);
     });
     await this.resync();
+    if (this.resyncEveryMs) {
+      this.timer = setInterval(() => void this.resync().catch((err) => this.log.error({ err }, 'resync failed')), this.resyncEveryMs);
+      this.timer.unref();
+    }
   }
 
   async resync(): Promise<void> {
@@ -43,6 +50,7 @@ export abstract class Controller {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.timer);
     this.unsubscribe?.();
     await this.queue.stop();
   }

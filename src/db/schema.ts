@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   index,
+  uniqueIndex,
   jsonb,
   pgSequence,
   pgTable,
@@ -66,4 +67,25 @@ export const changes = pgTable(
       .default(sql`now()`),
   },
   (t) => [index('changes_kind_idx').on(t.kind, t.resourceVersion)],
+);
+
+/**
+ * Token signing keys. Every replica signs with the active one (the row not retired) and
+ * verifies with all of them; a retired key stays until no token it signed can still be valid.
+ * Private keys are PKCS#8 PEM.
+ */
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    kid: text('kid').primaryKey(),
+    algorithm: text('algorithm').notNull(),
+    privateKey: text('private_key').notNull(),
+    publicKey: jsonb('public_key').$type<Record<string, string>>().notNull(),
+    /** `generated` (made by Keyway) or `file` (KEYWAY_SIGNING_KEY_FILE). */
+    source: text('source').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    retiredAt: timestamp('retired_at', { withTimezone: true, mode: 'date' }),
+  },
+  // at most one active key, whichever replica gets there first
+  (t) => [uniqueIndex('signing_keys_one_active').on(sql`(true)`).where(sql`retired_at is null`)],
 );

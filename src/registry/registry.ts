@@ -82,7 +82,18 @@ export class Registry {
    * Creates an object from a client's input.
    * @throws INVALID, ALREADY_EXISTS, NOT_FOUND (namespace), FORBIDDEN (admission), BAD_REQUEST
    */
-  async create<K extends Kind>(kind: K, namespace: string, input: ObjectInput, ctx: WriteContext): Promise<ObjectOfKind[K]> {
+  create<K extends Kind>(kind: K, namespace: string, input: ObjectInput, ctx: WriteContext): Promise<ObjectOfKind[K]> {
+    return this.write((tx) => this.createIn(tx, kind, namespace, input, ctx));
+  }
+
+  /** create, inside a transaction the caller runs (to compose several writes into one). */
+  async createIn<K extends Kind>(
+    tx: StoreTransaction,
+    kind: K,
+    namespace: string,
+    input: ObjectInput,
+    ctx: WriteContext,
+  ): Promise<ObjectOfKind[K]> {
     const strategy = this.strategies[kind] as unknown as Strategy;
     const info = KINDS[kind];
     const { metadata: metaInput, ...rawBody } = input;
@@ -111,24 +122,21 @@ export class Registry {
     }
     obj = strategy.prepareForCreate(obj);
 
-    const stored = await this.write(async (tx) => {
-      const request: AdmissionRequest = { operation: 'CREATE', kind, namespace, name, object: obj, user: ctx.user, authorizer: ctx.authorizer, tx };
-      request.object = await this.mutate(request);
-      const errs: ErrorList = [
-        ...validateObjectMeta(
-          { ...request.object.metadata, generateName: meta.generateName ?? undefined },
-          info.namespaced,
-          strategy.validateName,
-        ),
-        ...strategy.validate(request.object),
-      ];
-      if (errs.length) throw invalid(kind, name || meta.generateName || '', errs);
-      await this.validateAdmission(request);
-      const created = await tx.create(request.object);
-      if (!created) throw alreadyExists(kind, name);
-      return created;
-    });
-    return stored as ObjectOfKind[K];
+    const request: AdmissionRequest = { operation: 'CREATE', kind, namespace, name, object: obj, user: ctx.user, authorizer: ctx.authorizer, tx };
+    request.object = await this.mutate(request);
+    const errs: ErrorList = [
+      ...validateObjectMeta(
+        { ...request.object.metadata, generateName: meta.generateName ?? undefined },
+        info.namespaced,
+        strategy.validateName,
+      ),
+      ...strategy.validate(request.object),
+    ];
+    if (errs.length) throw invalid(kind, name || meta.generateName || '', errs);
+    await this.validateAdmission(request);
+    const created = await tx.create(request.object);
+    if (!created) throw alreadyExists(kind, name);
+    return created as ObjectOfKind[K];
   }
 
   /**
@@ -137,7 +145,17 @@ export class Registry {
    * precondition.
    * @throws INVALID, NOT_FOUND, CONFLICT, FORBIDDEN (admission)
    */
-  async update<K extends Kind>(kind: K, namespace: string, input: ObjectInput, ctx: WriteContext): Promise<ObjectOfKind[K]> {
+  update<K extends Kind>(kind: K, namespace: string, input: ObjectInput, ctx: WriteContext): Promise<ObjectOfKind[K]> {
+    return this.write((tx) => this.updateIn(tx, kind, namespace, input, ctx));
+  }
+
+  async updateIn<K extends Kind>(
+    tx: StoreTransaction,
+    kind: K,
+    namespace: string,
+    input: ObjectInput,
+    ctx: WriteContext,
+  ): Promise<ObjectOfKind[K]> {
     const strategy = this.strategies[kind] as unknown as Strategy;
     const info = KINDS[kind];
     const { metadata: metaInput, ...rawBody } = input;
@@ -149,42 +167,39 @@ export class Registry {
     }
     const ns = info.namespaced ? namespace : '';
 
-    const stored = await this.write(async (tx) => {
-      const old = await tx.get(kind, ns, name, 'update');
-      if (!old) throw notFound(kind, name);
-      if (meta.resourceVersion && meta.resourceVersion !== old.metadata.resourceVersion) throw conflict(kind, name);
+    const old = await tx.get(kind, ns, name, 'update');
+    if (!old) throw notFound(kind, name);
+    if (meta.resourceVersion && meta.resourceVersion !== old.metadata.resourceVersion) throw conflict(kind, name);
 
-      const body: Record<string, unknown> = { ...bodyOf(old) };
-      for (const [key, value] of Object.entries(rawBody)) {
-        if (value === undefined) continue;
-        if (value === null) delete body[key];
-        else body[key] = compact(value);
-      }
-      let obj: KubeObject = {
-        ...body,
-        kind,
-        metadata: {
-          ...old.metadata,
-          labels: meta.labels === undefined ? old.metadata.labels : compact(meta.labels ?? {}),
-          annotations: meta.annotations === undefined ? old.metadata.annotations : compact(meta.annotations ?? {}),
-        },
-      };
-      obj = strategy.prepareForUpdate(obj, old);
-      const request: AdmissionRequest = { operation: 'UPDATE', kind, namespace: ns, name, object: obj, oldObject: old, user: ctx.user, authorizer: ctx.authorizer, tx };
-      request.object = await this.mutate(request);
-      const errs: ErrorList = [
-        ...validateObjectMeta(request.object.metadata, info.namespaced, strategy.validateName),
-        ...strategy.validateUpdate(request.object, old),
-      ];
-      if (errs.length) throw invalid(kind, name, errs);
-      await this.validateAdmission(request);
+    const body: Record<string, unknown> = { ...bodyOf(old) };
+    for (const [key, value] of Object.entries(rawBody)) {
+      if (value === undefined) continue;
+      if (value === null) delete body[key];
+      else body[key] = compact(value);
+    }
+    let obj: KubeObject = {
+      ...body,
+      kind,
+      metadata: {
+        ...old.metadata,
+        labels: meta.labels === undefined ? old.metadata.labels : compact(meta.labels ?? {}),
+        annotations: meta.annotations === undefined ? old.metadata.annotations : compact(meta.annotations ?? {}),
+      },
+    };
+    obj = strategy.prepareForUpdate(obj, old);
+    const request: AdmissionRequest = { operation: 'UPDATE', kind, namespace: ns, name, object: obj, oldObject: old, user: ctx.user, authorizer: ctx.authorizer, tx };
+    request.object = await this.mutate(request);
+    const errs: ErrorList = [
+      ...validateObjectMeta(request.object.metadata, info.namespaced, strategy.validateName),
+      ...strategy.validateUpdate(request.object, old),
+    ];
+    if (errs.length) throw invalid(kind, name, errs);
+    await this.validateAdmission(request);
 
-      const bodyChanged = !isDeepStrictEqual(bodyOf(request.object), bodyOf(old));
-      if (!bodyChanged && isDeepStrictEqual(request.object.metadata, old.metadata)) return old; // nothing to write
-      if (bodyChanged) request.object.metadata = { ...request.object.metadata, generation: old.metadata.generation + 1 };
-      return tx.update(request.object);
-    });
-    return stored as ObjectOfKind[K];
+    const bodyChanged = !isDeepStrictEqual(bodyOf(request.object), bodyOf(old));
+    if (!bodyChanged && isDeepStrictEqual(request.object.metadata, old.metadata)) return old as ObjectOfKind[K]; // nothing to write
+    if (bodyChanged) request.object.metadata = { ...request.object.metadata, generation: old.metadata.generation + 1 };
+    return (await tx.update(request.object)) as ObjectOfKind[K];
   }
 
   /**
@@ -192,19 +207,25 @@ export class Registry {
    * kept, e.g. a Terminating Namespace).
    * @throws NOT_FOUND, FORBIDDEN, CONFLICT
    */
-  async delete<K extends Kind>(kind: K, namespace: string, name: string, ctx: WriteContext): Promise<ObjectOfKind[K]> {
+  delete<K extends Kind>(kind: K, namespace: string, name: string, ctx: WriteContext): Promise<ObjectOfKind[K]> {
+    return this.write((tx) => this.deleteIn(tx, kind, namespace, name, ctx));
+  }
+
+  async deleteIn<K extends Kind>(
+    tx: StoreTransaction,
+    kind: K,
+    namespace: string,
+    name: string,
+    ctx: WriteContext,
+  ): Promise<ObjectOfKind[K]> {
     const strategy = this.strategies[kind] as unknown as Strategy;
     const ns = KINDS[kind].namespaced ? namespace : '';
-    const stored = await this.write(async (tx) => {
-      const old = await tx.get(kind, ns, name, 'update');
-      if (!old) throw notFound(kind, name);
-      const request: AdmissionRequest = { operation: 'DELETE', kind, namespace: ns, name, object: old, user: ctx.user, authorizer: ctx.authorizer, tx };
-      await this.validateAdmission(request);
-      const kept = strategy.beforeDelete?.(old) ?? null;
-      if (kept) return tx.update(kept);
-      return tx.delete(old);
-    });
-    return stored as ObjectOfKind[K];
+    const old = await tx.get(kind, ns, name, 'update');
+    if (!old) throw notFound(kind, name);
+    const request: AdmissionRequest = { operation: 'DELETE', kind, namespace: ns, name, object: old, user: ctx.user, authorizer: ctx.authorizer, tx };
+    await this.validateAdmission(request);
+    const kept = strategy.beforeDelete?.(old) ?? null;
+    return (kept ? await tx.update(kept) : await tx.delete(old)) as ObjectOfKind[K];
   }
 
   /**

@@ -1,5 +1,6 @@
 /** Each kind's strategy, for the registry. */
 import type { Strategies } from '../registry/registry.js';
+import { issuedTokenStrategy } from './issuedtoken/strategy.js';
 import { clusterRoleStrategy } from './clusterrole/strategy.js';
 import { clusterRoleBindingStrategy } from './clusterrolebinding/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
@@ -18,4 +19,5 @@ export const strategies: Strategies = {
   RoleBinding: roleBindingStrategy,
   ClusterRole: clusterRoleStrategy,
   ClusterRoleBinding: clusterRoleBindingStrategy,
+  IssuedToken: issuedTokenStrategy,
 };

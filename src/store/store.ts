@@ -131,6 +131,29 @@ export class StoreReader {
     return row ? (fromRow(row) as ObjectOfKind[K]) : null;
   }
 
+  /** An object of a kind by its uid (issued-token records are named by theirs). */
+  async getByUid<K extends Kind>(kind: K, uid: string): Promise<ObjectOfKind[K] | null> {
+    const [row] = await this.exec
+      .select()
+      .from(objects)
+      .where(and(eq(objects.kind, kind), eq(objects.uid, uid)));
+    return row ? (fromRow(row) as ObjectOfKind[K]) : null;
+  }
+
+  /**
+   * Objects of a kind matching a condition on the `objects` columns, in key order. Each
+   * resource's own `store.ts` builds the conditions its queries need; nothing else does.
+   */
+  async where<K extends Kind>(kind: K, condition: SQL, options: { namespace?: string; limit?: number } = {}): Promise<ObjectOfKind[K][]> {
+    const found = await this.exec
+      .select()
+      .from(objects)
+      .where(and(this.filters(kind, { namespace: options.namespace }), condition))
+      .orderBy(asc(objects.namespace), asc(objects.name))
+      .limit(options.limit ?? 1000);
+    return found.map((row) => fromRow(row) as ObjectOfKind[K]);
+  }
+
   /** Several objects by key, in the order asked, null where missing. */
   async getMany(keys: readonly { kind: Kind; namespace: string; name: string }[]): Promise<(KubeObject | null)[]> {
     if (keys.length === 0) return [];
@@ -176,6 +199,18 @@ export class StoreReader {
       .from(objects)
       .where(this.filters(kind, options));
     return Number(row.n);
+  }
+
+  /** Every object of a kind, in pages (for building in-memory indexes). */
+  async *all<K extends Kind>(kind: K, pageSize = 1000): AsyncGenerator<ObjectOfKind[K]> {
+    let after: ObjectKey | undefined;
+    for (;;) {
+      const page = await this.list(kind, { limit: pageSize, after });
+      yield* page.items;
+      if (!page.hasNextPage) return;
+      const last = page.items.at(-1)!;
+      after = { namespace: last.metadata.namespace ?? '', name: last.metadata.name };
+    }
   }
 
   /** Every object in a namespace, of every kind (namespace cleanup). */
@@ -299,6 +334,18 @@ export class ObjectStore {
 
   constructor(private readonly db: Executor) {
     this.read = new StoreReader(db);
+  }
+
+  /**
+   * Runs `fn` on one consistent, read-only snapshot of the database (REPEATABLE READ): a list
+   * and the change-log head read inside it agree, so state built from the list can follow the
+   * log from that head without missing or repeating a change.
+   */
+  async snapshot<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (dbtx) => fn(new StoreReader(dbtx as unknown as Executor)), {
+      isolationLevel: 'repeatable read',
+      accessMode: 'read only',
+    });
   }
 
   /** Runs `fn` in one database transaction; everything it writes commits or none of it does. */

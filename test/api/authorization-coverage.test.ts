@@ -24,7 +24,8 @@ import { unauthorizedFields } from '../../src/authz/coverage.js';
 import { schema } from '../../src/schema.js';
 import { requestContext } from '../../src/server.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { docs, KIND_CASES, namespaced } from '../helpers/kinds.js';
+import { KINDS, type Kind } from '../../src/apis/kinds.js';
+import { docs, KIND_CASES, lowerFirst, namespaced } from '../helpers/kinds.js';
 
 type Path = (string | number)[];
 interface Resolution {
@@ -85,18 +86,24 @@ describe('authorization coverage', () => {
     await t.ok(`mutation { createClusterRoleBinding(input: { metadata: { name: "walk-crb" }, roleRef: { kind: "ClusterRole", name: "walk-cr" },
       subjects: [{ kind: "Group", name: "devs" }] }) { id } }`);
 
+    const issued = await t.ok(
+      'mutation { createServiceAccountToken(namespace: "walk", name: "runner", input: { boundObjectRef: { kind: "Pod", name: "job" } }) { token } }',
+    );
+    const token = issued.createServiceAccountToken.token as string;
+    const jti = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).jti as string;
+
     // Record every field resolution, and the question each authorizing field asks.
     for (const type of Object.values(schema.getTypeMap())) {
       if (!isObjectType(type) || type.name.startsWith('__')) continue;
       for (const field of Object.values(type.getFields())) {
         const resolve = field.resolve ?? defaultFieldResolver;
         const scopes = (field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes;
-        field.resolve = (parent, args, ctx, info) => {
+        field.resolve = async (parent, args, ctx, info) => {
           const path = responsePathAsArray(info.path);
           resolved.push({ coordinate: `${type.name}.${field.name}`, path });
-          if (typeof scopes === 'function') {
-            const asked = scopes(parent, args, ctx, info) as { k8s: object };
-            required.set(JSON.stringify(path), key(asked.k8s));
+          if (scopes) {
+            const asked = (await (typeof scopes === 'function' ? scopes(parent, args, ctx, info) : scopes)) as { k8s?: object; authenticated?: boolean };
+            required.set(JSON.stringify(path), asked.k8s ? key(asked.k8s) : 'authenticated');
           }
           return resolve(parent, args, ctx, info);
         };
@@ -104,30 +111,31 @@ describe('authorization coverage', () => {
     }
 
     const run = async (source: string, variables: Record<string, unknown> = {}) => {
-      const ctx = requestContext({ authorizer: t.app.authorizer, registry: t.app.registry, reader: t.app.store.read }, adminUser());
+      const ctx = requestContext({ authorizer: t.app.authorizer, services: t.app.services, reader: t.app.store.read }, adminUser());
       const result = await execute({ schema, document: parse(source), contextValue: ctx, variableValues: variables });
       expect(result.errors ?? []).toEqual([]);
       for (const entry of ctx.authz.trace) if (entry.decision.allowed) decided.add(key(entry.attributes));
+      decided.add('authenticated'); // the admin is
     };
 
-    const queries = Object.values(schema.getQueryType()!.getFields());
+    const names: Record<string, string> = {
+      Namespace: 'walk', ServiceAccount: 'runner', Secret: 'creds', Pod: 'job', Role: 'r',
+      ClusterRole: 'walk-cr', RoleBinding: 'rb', ClusterRoleBinding: 'walk-crb', IssuedToken: jti,
+    };
     const ids: string[] = [];
-    for (const field of queries) {
-      if (field.name === 'node') continue;
-      const kind = KIND_CASES.map((c) => c.kind)
-        .filter((k) => field.name.toLowerCase().startsWith(k.toLowerCase()))
-        .sort((a, b) => b.length - a.length)[0];
+    for (const field of Object.values(schema.getQueryType()!.getFields())) {
+      const kind = Object.keys(names)
+        .filter((k) => field.name === lowerFirst(k) || field.name === `${lowerFirst(k)}s`)
+        .at(0) as keyof typeof names | undefined;
+      if (!kind) continue;
       const plural = field.name.endsWith('s');
-      const name = { Namespace: 'walk', ServiceAccount: 'runner', Secret: 'creds', Pod: 'job', Role: 'r', ClusterRole: 'walk-cr', RoleBinding: 'rb', ClusterRoleBinding: 'walk-crb' }[kind];
-      const args = [namespaced(kind) ? 'namespace: "walk"' : '', plural ? '' : `name: "${name}"`].filter(Boolean).join(', ');
-      const selection = selectAll(getNamedType(field.type));
-      await run(`{ ${field.name}${args ? `(${args})` : ''} { ${selection} } }`);
-      if (!plural) {
-        const got = await t.ok(`{ ${field.name}(${args}) { id } }`);
-        ids.push(got[field.name].id);
-      }
+      const args = [KINDS[kind as Kind].namespaced ? 'namespace: "walk"' : '', plural ? '' : `name: "${names[kind]}"`].filter(Boolean).join(', ');
+      await run(`{ ${field.name}${args ? `(${args})` : ''} { ${selectAll(getNamedType(field.type))} } }`);
+      if (!plural) ids.push((await t.ok(`{ ${field.name}(${args}) { id } }`))[field.name].id);
     }
     for (const id of ids) await run(`query ($id: ID!) { node(id: $id) { ${selectAll(schema.getType('Node')!)} } }`, { id });
+    await run(`query ($token: String!) { tokenReview(input: { token: $token }) { ${selectAll(schema.getType('TokenReviewStatus')!)} } }`, { token });
+    await run(`{ whoami { ${selectAll(schema.getType('UserInfo')!)} } signingKeys { ${selectAll(schema.getType('SigningKey')!)} } }`);
 
     for (const { kind, input, change } of KIND_CASES) {
       const d = docs(kind, 'metadata { name }');
@@ -137,6 +145,10 @@ describe('authorization coverage', () => {
       if (kind !== 'Namespace') await run(d.delete, { ...ns, name: `walk-${kind.toLowerCase()}` });
     }
     await run(docs('Namespace', 'metadata { name }').delete, { name: 'walk-namespace' });
+    await run(`mutation { createServiceAccountToken(namespace: "walk", name: "runner", input: { audiences: ["a"] }) { ${selectAll(schema.getType('TokenRequestStatus')!)} } }`);
+    await run(`mutation ($jti: String!) { revokeServiceAccountToken(jti: $jti) { metadata { name } } }`, { jti });
+    await run('mutation { revokeServiceAccountTokens(namespace: "walk", name: "runner") { revoked } }');
+    await run('mutation { rotateSigningKey { kid } }');
   });
   afterAll(() => t.close());
 

@@ -24,7 +24,7 @@ describe('http', () => {
 
   it('answers /healthz while alive and /readyz only once started', async () => {
     const db = await createTestDatabase('pglite');
-    const app = new App({ database: db.database, log: createLogger('silent'), adminToken: 'x'.repeat(32) });
+    const app = await App.create({ database: db.database, log: createLogger('silent'), adminToken: 'x'.repeat(32) });
     try {
       const get = (path: string) => Promise.resolve(app.server.fetch(new Request(`http://keyway.test${path}`)));
       expect((await get('/healthz')).status).toBe(200);

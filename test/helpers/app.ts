@@ -33,7 +33,7 @@ const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 async function startOn(engine: Engine, db: TestDatabase, options: Partial<AppOptions>, ownsDb: boolean): Promise<TestApp> {
   const adminToken = options.adminToken ?? `admin-${randomBytes(16).toString('hex')}`;
   const database = ownsDb ? db.database : await db.reopen();
-  const app = new App({ database, log, adminToken, pollIntervalMs: 200, ...options });
+  const app = await App.create({ database, log, adminToken, pollIntervalMs: 200, ...options });
   await app.start();
   const fetchPath = (path: string, init?: RequestInit) =>
     Promise.resolve(app.server.fetch(new Request(`http://keyway.test${path}`, init)));

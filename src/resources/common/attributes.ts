@@ -13,3 +13,8 @@ export function can(verb: string, kind: Kind, namespace = '', name = '', subreso
     name,
   };
 }
+
+/** A question about a resource that is not one of the stored kinds (reviews, signing keys). */
+export function canDo(verb: string, apiGroup: string, resource: string, namespace = '', name = '', subresource?: string): ResourceAttributes {
+  return { verb, apiGroup, resource, ...(subresource ? { subresource } : {}), namespace, name };
+}

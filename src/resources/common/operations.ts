@@ -65,8 +65,15 @@ interface ListArgs {
 }
 
 /** One page of a kind, as a Relay connection whose totalCount is counted only if asked for. */
-export async function listConnection<K extends Kind>(kind: K, namespace: string | undefined, args: ListArgs, ctx: Context) {
-  const selector = parseLabelSelector(args.labelSelector);
+export async function listConnection<K extends Kind>(
+  kind: K,
+  namespace: string | undefined,
+  args: ListArgs,
+  ctx: Context,
+  /** Requirements the field adds to the caller's selector (a ServiceAccount's tokens). */
+  extra: Selector = [],
+) {
+  const selector = [...(parseLabelSelector(args.labelSelector) ?? []), ...extra];
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
   const page = await ctx.registry.list(kind, { namespace, selector, limit, after });
@@ -119,8 +126,9 @@ interface OperationArgs extends ListArgs {
 export function defineOperations<K extends Kind>(
   kind: K,
   typedRef: ObjectRef<Types, ObjectOfKind[K]>,
-  input: InputObjectRef<Types, ObjectInput>,
-): void {
+  /** null: the kind is written by the server only (no create, update or delete). */
+  input: InputObjectRef<Types, ObjectInput> | null,
+) {
   const ref = typedRef as unknown as ObjectRef<Types, KubeObject>;
   const { namespaced, resource } = KINDS[kind];
   const { one, many } = fieldNames(kind);
@@ -153,7 +161,7 @@ export function defineOperations<K extends Kind>(
     }),
   }));
 
-  builder.mutationFields((t) => ({
+  if (input) builder.mutationFields((t) => ({
     [`create${kind}`]: t.field({
       type: ref,
       nullable: true,
@@ -194,6 +202,7 @@ export function defineOperations<K extends Kind>(
       }),
     );
   }
+  return { connection, listArgs };
 }
 
 /** The fields every kind's object type starts with. */

@@ -1,0 +1,89 @@
+/**
+ * A cache of successful token authentications, as kube-apiserver keeps one (10 s), with one
+ * difference: an entry names the objects its success depended on (ServiceAccount, bound Pod or
+ * Secret, the issued-token record) and is evicted the moment the change log shows one of them
+ * changed or went. Failures are never cached. Tokens are keyed by their SHA-256, never held.
+ */
+import { createHash } from 'node:crypto';
+import type { ChangeFollower } from '../changelog/follower.js';
+import type { AuthResponse, TokenAuthenticator } from './authenticator.js';
+
+export interface Cacheable {
+  /** uids whose change or deletion must end this success. */
+  dependsOn: string[];
+  /** Epoch ms after which the success no longer holds (the token's expiry plus leeway). */
+  notAfter: number;
+}
+
+export type CacheableResponse = AuthResponse & { cache?: Cacheable };
+
+interface Entry {
+  response: AuthResponse;
+  expires: number;
+  dependsOn: string[];
+}
+
+export class CachedTokenAuthenticator implements TokenAuthenticator {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byDependency = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly inner: { authenticateToken(token: string, audiences?: string[]): Promise<CacheableResponse | null> },
+    private readonly follower: ChangeFollower,
+    private readonly ttlMs = 10_000,
+    private readonly maxEntries = 10_000,
+  ) {
+    follower.subscribe((change) => {
+      if (change.type !== 'ADDED') this.evictDependents(change.uid);
+    });
+  }
+
+  async authenticateToken(token: string, audiences?: string[]): Promise<AuthResponse | null> {
+    // Apply what other replicas have announced before trusting anything remembered.
+    await this.follower.fresh();
+    const key = createHash('sha256').update(token).update('\0').update(audiences?.join('\0') ?? '').digest('base64');
+    const hit = this.entries.get(key);
+    if (hit) {
+      if (hit.expires > Date.now()) return hit.response;
+      this.forget(key);
+    }
+    const response = await this.inner.authenticateToken(token, audiences);
+    if (response?.cache) {
+      const { cache, ...plain } = response;
+      this.remember(key, plain, cache);
+      return plain;
+    }
+    return response;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private remember(key: string, response: AuthResponse, cache: Cacheable): void {
+    if (this.entries.size >= this.maxEntries) this.forget(this.entries.keys().next().value as string);
+    this.entries.set(key, { response, expires: Math.min(Date.now() + this.ttlMs, cache.notAfter), dependsOn: cache.dependsOn });
+    for (const uid of cache.dependsOn) {
+      let keys = this.byDependency.get(uid);
+      if (!keys) this.byDependency.set(uid, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private forget(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    for (const uid of entry.dependsOn) {
+      const keys = this.byDependency.get(uid);
+      keys?.delete(key);
+      if (keys?.size === 0) this.byDependency.delete(uid);
+    }
+  }
+
+  private evictDependents(uid: string): void {
+    const keys = this.byDependency.get(uid);
+    if (!keys) return;
+    for (const key of [...keys]) this.forget(key);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * authentication.k8s.io for GraphQL: TokenReview (as a query: it changes nothing) and the
+ * caller's own identity (SelfSubjectReview, here `whoami`).
+ */
+import { GraphQLError } from 'graphql';
+import { AuthenticationError } from '../../authn/authenticator.js';
+import { withAuthenticatedGroup, type UserInfo } from '../../authn/identity.js';
+import { builder } from '../../builder.js';
+import { badRequest } from '../../errors.js';
+import { canDo } from '../common/attributes.js';
+
+function parseStringListMap(value: unknown): Record<string, string[]> {
+  const bad = () => new GraphQLError('StringListMap must be an object whose values are lists of strings', { extensions: { code: 'BAD_REQUEST' } });
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad();
+  for (const v of Object.values(value)) if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw bad();
+  return value as Record<string, string[]>;
+}
+
+builder.scalarType('StringListMap', {
+  description: 'A JSON object of string keys to lists of strings (a user\'s `extra`).',
+  serialize: (value) => value as Record<string, string[]>,
+  parseValue: parseStringListMap,
+});
+
+export const UserInfoRef = builder.objectRef<UserInfo>('UserInfo').implement({
+  description: 'An authenticated identity, as Kubernetes describes one.',
+  fields: (t) => ({
+    username: t.exposeString('username'),
+    uid: t.exposeString('uid'),
+    groups: t.exposeStringList('groups'),
+    extra: t.expose('extra', { type: 'StringListMap' }),
+  }),
+});
+
+interface TokenReviewStatus {
+  authenticated: boolean;
+  user: UserInfo | null;
+  audiences: string[];
+  error: string | null;
+}
+
+const TokenReviewStatusRef = builder.objectRef<TokenReviewStatus>('TokenReviewStatus').implement({
+  fields: (t) => ({
+    authenticated: t.exposeBoolean('authenticated'),
+    user: t.field({ type: UserInfoRef, nullable: true, resolve: (s) => s.user }),
+    audiences: t.exposeStringList('audiences', {
+      description: 'The audiences the token is valid for among those asked for (the API audiences when none were).',
+    }),
+    error: t.string({ nullable: true, resolve: (s) => s.error }),
+  }),
+});
+
+const TokenReviewInput = builder.inputType('TokenReviewInput', {
+  fields: (t) => ({
+    token: t.string({ required: true }),
+    audiences: t.stringList({ required: false, description: 'Audiences the reviewer accepts; default: the API audiences.' }),
+  }),
+});
+
+/** How kube-apiserver's bearer-token layer words a refusal. */
+function reviewError(err: unknown): string {
+  if (err instanceof AuthenticationError) return `[invalid bearer token, ${err.message}]`;
+  throw err;
+}
+
+builder.queryFields((t) => ({
+  tokenReview: t.field({
+    type: TokenReviewStatusRef,
+    nullable: true,
+    description:
+      'Authenticates a token as this API would (TokenReview). A token that fails is `authenticated: false` with an `error`, not a GraphQL error. (RBAC: create tokenreviews.authentication.k8s.io)',
+    args: { input: t.arg({ type: TokenReviewInput, required: true }) },
+    authScopes: { k8s: canDo('create', 'authentication.k8s.io', 'tokenreviews') },
+    resolve: async (_root, { input }, ctx): Promise<TokenReviewStatus> => {
+      if (!input.token) throw badRequest('token is required for TokenReview in authentication');
+      try {
+        const res = await ctx.tokenAuthenticator.authenticateToken(input.token, input.audiences ?? undefined);
+        if (!res) return { authenticated: false, user: null, audiences: [], error: 'invalid bearer token' };
+        return { authenticated: true, user: withAuthenticatedGroup(res.user), audiences: res.audiences, error: null };
+      } catch (err) {
+        return { authenticated: false, user: null, audiences: [], error: reviewError(err) };
+      }
+    },
+  }),
+  whoami: t.field({
+    type: UserInfoRef,
+    nullable: true,
+    description: 'Who the caller is (SelfSubjectReview). Open to every authenticated user.',
+    authScopes: { authenticated: true },
+    resolve: (_root, _args, ctx) => ctx.user,
+  }),
+}));

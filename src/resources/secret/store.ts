@@ -1,0 +1,22 @@
+/** The Secret queries beyond get and list: token Secrets, by type and annotation. */
+import { sql } from 'drizzle-orm';
+import type { Secret } from '../../apis/core.js';
+import { objects } from '../../db/schema.js';
+import type { StoreReader } from '../../store/store.js';
+import { SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from './strategy.js';
+
+const isTokenSecret = sql`${objects.body} ->> 'type' = ${SERVICE_ACCOUNT_TOKEN_TYPE}`;
+
+/** Token Secrets of one ServiceAccount (by name) in a namespace. */
+export function tokenSecretsOf(reader: StoreReader, namespace: string, serviceAccount: string): Promise<Secret[]> {
+  return reader.where('Secret', sql`${isTokenSecret} and ${objects.annotations} ->> ${SERVICE_ACCOUNT_NAME_ANNOTATION} = ${serviceAccount}`, {
+    namespace,
+    limit: 10_000,
+  });
+}
+
+/** Every token Secret (for resyncs and key retirement), in pages after `after`. */
+export function tokenSecrets(reader: StoreReader, limit: number, after?: { namespace: string; name: string }): Promise<Secret[]> {
+  const cursor = after ? sql` and (${objects.namespace}, ${objects.name}) > (${after.namespace}, ${after.name})` : sql``;
+  return reader.where('Secret', sql`${isTokenSecret}${cursor}`, { limit });
+}
