@@ -5,8 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { admissionChain } from './admission/chain.js';
-import { audienceAgnostic, TokenAuthenticatorUnion, type TokenAuthenticator } from './authn/authenticator.js';
-import { CachedTokenAuthenticator, type CacheableResponse } from './authn/cache.js';
+import {
+  audienceAgnostic,
+  TokenAuthenticatorUnion,
+  withAuthenticatedGroupAdder,
+  type TokenAuthenticator,
+} from './authn/authenticator.js';
+import { CachedTokenAuthenticator } from './authn/cache.js';
 import { CredentialIndex } from './authn/credentials.js';
 import { LegacyTokenAuthenticator } from './authn/legacy.js';
 import { ExternalIssuerAuthenticator, parseIssuersConfig } from './authn/oidc.js';
@@ -104,18 +109,20 @@ export class App {
     const controllersOn = options.controllers !== false;
     const tokensController = new TokensController(this.registry, this.store, this.keys, loaded.rootCA, log);
     const credentials = new CredentialIndex(this.follower);
-    const serviceAccountTokens = new CachedTokenAuthenticator(
-      new TokenAuthenticatorUnion([
-        new ServiceAccountTokenAuthenticator(this.keys, credentials, [issuer], apiAudiences),
-        new LegacyTokenAuthenticator(this.keys, credentials, apiAudiences, (namespace, secret, today) => {
-          if (controllersOn) tokensController.recordUse(namespace, secret, today);
-        }),
-      ]) as { authenticateToken(token: string, audiences?: string[]): Promise<CacheableResponse | null> },
+    // kube-apiserver's order (static tokens, ServiceAccount tokens, external issuers), behind one
+    // cache of successes that each authenticator says how long it may be trusted.
+    const authenticators: TokenAuthenticator[] = [
+      audienceAgnostic(apiAudiences, loaded.staticTokens),
+      new ServiceAccountTokenAuthenticator(this.keys, credentials, [issuer], apiAudiences),
+      new LegacyTokenAuthenticator(this.keys, credentials, apiAudiences, (namespace, secret, today) => {
+        if (controllersOn) tokensController.recordUse(namespace, secret, today);
+      }),
+    ];
+    if (loaded.external) authenticators.push(audienceAgnostic(apiAudiences, loaded.external));
+    const tokenAuthenticator = new CachedTokenAuthenticator(
+      withAuthenticatedGroupAdder(new TokenAuthenticatorUnion(authenticators)),
       this.follower,
     );
-    const authenticators: TokenAuthenticator[] = [audienceAgnostic(apiAudiences, loaded.staticTokens), serviceAccountTokens];
-    if (loaded.external) authenticators.push(audienceAgnostic(apiAudiences, loaded.external));
-    const tokenAuthenticator = new TokenAuthenticatorUnion(authenticators);
 
     this.services = {
       registry: this.registry,

@@ -97,6 +97,9 @@ export function createServer(deps: ServerDeps): KeywayServer {
     },
     maskedErrors: { maskError: maskError(deps.log) },
     plugins,
-    context: async ({ request }): Promise<Context> => requestContext(deps, await deps.authenticator.authenticate(request.headers)),
+    context: ({ request }): Context | Promise<Context> => {
+      const user = deps.authenticator.authenticate(request.headers);
+      return user instanceof Promise ? user.then((u) => requestContext(deps, u)) : requestContext(deps, user);
+    },
   });
 }

@@ -2,12 +2,14 @@
  * Token authentication as kube-apiserver composes it: a union of authenticators, each of which
  * either does not recognise a token (null), accepts it, or recognises and rejects it (throws).
  */
-import type { UserInfo } from './identity.js';
+import { withAuthenticatedGroup, type UserInfo } from './identity.js';
 
 export interface AuthResponse {
   user: UserInfo;
   /** The audiences the token is valid for, among those asked for. */
   audiences: string[];
+  /** Set by authenticators whose success may be remembered: see CachedTokenAuthenticator. */
+  cache?: { dependsOn: string[]; notAfter: number };
 }
 
 export class AuthenticationError extends Error {}
@@ -58,6 +60,19 @@ export function audienceAgnostic(apiAudiences: string[], inner: TokenAuthenticat
       if (wanted.length === 0) return null;
       const response = await inner.authenticateToken(token, audiences);
       return response ? { ...response, audiences: wanted } : null;
+    },
+  };
+}
+
+/**
+ * `AuthenticatedGroupAdder`: every identity an authenticator accepts is also in
+ * `system:authenticated`, for requests and TokenReviews alike.
+ */
+export function withAuthenticatedGroupAdder(inner: TokenAuthenticator): TokenAuthenticator {
+  return {
+    async authenticateToken(token, audiences) {
+      const response = await inner.authenticateToken(token, audiences);
+      return response ? { ...response, user: withAuthenticatedGroup(response.user) } : null;
     },
   };
 }

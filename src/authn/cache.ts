@@ -4,18 +4,16 @@
  * Secret, the issued-token record) and is evicted the moment the change log shows one of them
  * changed or went. Failures are never cached. Tokens are keyed by their SHA-256, never held.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ChangeFollower } from '../changelog/follower.js';
 import type { AuthResponse, TokenAuthenticator } from './authenticator.js';
 
-export interface Cacheable {
-  /** uids whose change or deletion must end this success. */
-  dependsOn: string[];
-  /** Epoch ms after which the success no longer holds (the token's expiry plus leeway). */
-  notAfter: number;
-}
+/**
+ * `dependsOn`: uids whose change or deletion must end this success; `notAfter`: epoch ms after
+ * which it no longer holds (the token's expiry plus leeway).
+ */
+export type Cacheable = NonNullable<AuthResponse['cache']>;
 
-export type CacheableResponse = AuthResponse & { cache?: Cacheable };
 
 interface Entry {
   response: AuthResponse;
@@ -28,7 +26,7 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
   private readonly byDependency = new Map<string, Set<string>>();
 
   constructor(
-    private readonly inner: { authenticateToken(token: string, audiences?: string[]): Promise<CacheableResponse | null> },
+    private readonly inner: TokenAuthenticator,
     private readonly follower: ChangeFollower,
     private readonly ttlMs = 10_000,
     private readonly maxEntries = 10_000,
@@ -38,15 +36,22 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
     });
   }
 
+  /**
+   * The remembered success for this token, without waiting, when nothing announced is still
+   * unread (the common case); undefined otherwise. Requests take this path first.
+   */
+  cached(token: string, audiences?: string[]): AuthResponse | undefined {
+    if (this.follower.fresh()) return undefined;
+    return this.lookup(this.key(token, audiences));
+  }
+
   async authenticateToken(token: string, audiences?: string[]): Promise<AuthResponse | null> {
     // Apply what other replicas have announced before trusting anything remembered.
-    await this.follower.fresh();
-    const key = createHash('sha256').update(token).update('\0').update(audiences?.join('\0') ?? '').digest('base64');
-    const hit = this.entries.get(key);
-    if (hit) {
-      if (hit.expires > Date.now()) return hit.response;
-      this.forget(key);
-    }
+    const pending = this.follower.fresh();
+    if (pending) await pending;
+    const key = this.key(token, audiences);
+    const hit = this.lookup(key);
+    if (hit) return hit;
     const response = await this.inner.authenticateToken(token, audiences);
     if (response?.cache) {
       const { cache, ...plain } = response;
@@ -54,6 +59,18 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
       return plain;
     }
     return response;
+  }
+
+  private key(token: string, audiences?: string[]): string {
+    return hash('sha256', audiences?.length ? `${token}\0${audiences.join('\0')}` : token, 'base64');
+  }
+
+  private lookup(key: string): AuthResponse | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (hit.expires > Date.now()) return hit.response;
+    this.forget(key);
+    return undefined;
   }
 
   get size(): number {

@@ -8,8 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { LEGACY_CLAIM, LEGACY_ISSUER } from '../tokens/claims.js';
 import { parseJwt, unverifiedIssuer } from '../tokens/jwt.js';
 import type { KeyRing } from '../tokens/keys.js';
-import { AuthenticationError } from './authenticator.js';
-import type { CacheableResponse } from './cache.js';
+import { AuthenticationError, type AuthResponse } from './authenticator.js';
 import { digest, type CredentialIndex } from './credentials.js';
 import { serviceAccountGroups, splitServiceAccountUsername } from './identity.js';
 import { checkSignature, intersectAudiences } from './serviceaccount.js';
@@ -34,7 +33,7 @@ export class LegacyTokenAuthenticator {
     private readonly recordUse: LastUsedRecorder,
   ) {}
 
-  async authenticateToken(token: string, audiences?: string[]): Promise<CacheableResponse | null> {
+  async authenticateToken(token: string, audiences?: string[]): Promise<AuthResponse | null> {
     if (unverifiedIssuer(token) !== LEGACY_ISSUER) return null;
     const jwt = parseJwt(token) ?? fail('invalid token: not a JWS');
     await checkSignature(jwt, this.keys);

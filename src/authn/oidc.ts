@@ -120,6 +120,11 @@ export class ExternalIssuerAuthenticator implements TokenAuthenticator {
       }
     }
     const uidClaim = mappings.uid ? payload[mappings.uid.claim] : undefined;
-    return { user: { username, uid: typeof uidClaim === 'string' ? uidClaim : '', groups, extra: {} }, audiences: [] };
+    return {
+      user: { username, uid: typeof uidClaim === 'string' ? uidClaim : '', groups, extra: {} },
+      audiences: [],
+      // nothing here can learn of a revocation at the issuer: a success holds until the token expires
+      cache: { dependsOn: [], notAfter: typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity },
+    };
   }
 }

@@ -6,8 +6,7 @@
  */
 import { parseJwt, unverifiedIssuer, verifySignature, type ParsedJwt } from '../tokens/jwt.js';
 import type { KeyRing, SigningKey } from '../tokens/keys.js';
-import { AuthenticationError } from './authenticator.js';
-import type { CacheableResponse } from './cache.js';
+import { AuthenticationError, type AuthResponse } from './authenticator.js';
 import type { CredentialIndex } from './credentials.js';
 import { serviceAccountGroups, serviceAccountUsername, type UserInfo } from './identity.js';
 
@@ -88,7 +87,7 @@ export class ServiceAccountTokenAuthenticator {
     private readonly apiAudiences: string[],
   ) {}
 
-  async authenticateToken(token: string, audiences?: string[]): Promise<CacheableResponse | null> {
+  async authenticateToken(token: string, audiences?: string[]): Promise<AuthResponse | null> {
     const issuer = unverifiedIssuer(token);
     if (issuer === null || !this.issuers.includes(issuer)) return null; // not ours: others may try
     const jwt = parseJwt(token) ?? fail('invalid token: not a JWS');

@@ -20,7 +20,8 @@ export class StaticTokenAuthenticator implements TokenAuthenticator {
 
   async authenticateToken(token: string): Promise<AuthResponse | null> {
     const user = this.users.get(digest(token));
-    return user ? { user, audiences: [] } : null; // audiences: see audienceAgnostic
+    // audiences: see audienceAgnostic. Static tokens change only with a restart: cache freely.
+    return user ? { user, audiences: [], cache: { dependsOn: [], notAfter: Infinity } } : null;
   }
 }
 

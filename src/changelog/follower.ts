@@ -23,6 +23,7 @@ export class ChangeFollower {
   /** The newest resourceVersion a NOTIFY announced (it may not be read yet). */
   private announced = 0;
   private readonly loaders: SnapshotLoader[] = [];
+  private hearers: { rv: number; resolve: () => void }[] = [];
   private readonly listeners = new Set<ChangeListener>();
   private waiters: { rv: number; resolve: () => void }[] = [];
   private running: Promise<void> | null = null;
@@ -57,6 +58,7 @@ export class ChangeFollower {
     this.unlisten = await this.database.listen(CHANGES_CHANNEL, (payload) => {
       const rv = Number(payload);
       if (rv > this.announced) this.announced = rv;
+      this.releaseHearers();
       void this.poll();
     });
     this.last = await this.store.snapshot(async (reader) => {
@@ -76,6 +78,8 @@ export class ChangeFollower {
     await this.running;
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
+    for (const h of this.hearers) h.resolve();
+    this.hearers = [];
   }
 
   subscribe(listener: ChangeListener): () => void {
@@ -92,6 +96,51 @@ export class ChangeFollower {
   fresh(): Promise<void> | undefined {
     if (this.announced <= this.last) return undefined;
     return this.waitFor(this.announced);
+  }
+
+  /**
+   * A transaction of this replica committed these changes. When they are the very next ones
+   * (nothing unread before them), they are handed to the listeners at once, without reading the
+   * log back; otherwise this waits for a read that reaches them. Either way, on return every
+   * listener has seen them.
+   */
+  committed(changes: Change[]): Promise<void> | void {
+    const last = changes.at(-1)!.resourceVersion;
+    if (last <= this.last) return;
+    if (!this.running && !this.stopped && changes[0].resourceVersion === this.last + 1) {
+      for (const change of changes) this.dispatch(change);
+      this.release();
+      return;
+    }
+    return this.waitFor(last);
+  }
+
+  /**
+   * Resolves once this replica has heard the NOTIFY for `resourceVersion` (or after `timeoutMs`).
+   * Every replica hears it at about the same moment, so a writer that waits for its own echo
+   * before answering leaves the others announced of the change before its client can turn to
+   * them; their `fresh()` then applies it before they answer.
+   */
+  heard(resourceVersion: number, timeoutMs = 1000): Promise<void> | void {
+    if (resourceVersion <= this.announced || this.stopped) return;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.hearers = this.hearers.filter((h) => h.resolve !== done);
+        resolve();
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.hearers.push({ rv: resourceVersion, resolve: done });
+    });
+  }
+
+  private releaseHearers(): void {
+    if (!this.hearers.length) return;
+    const still: typeof this.hearers = [];
+    for (const h of this.hearers) (h.rv <= this.announced ? h.resolve() : still.push(h));
+    this.hearers = still;
   }
 
   /** Resolves once every listener has seen `resourceVersion` (read-your-writes for this replica). */
@@ -127,19 +176,21 @@ export class ChangeFollower {
   private async drain(): Promise<void> {
     for (;;) {
       const batch = await this.store.read.changesAfter(this.last, BATCH);
-      for (const change of batch) {
-        for (const listener of this.listeners) {
-          try {
-            listener(change);
-          } catch (err) {
-            this.log.error({ err, rv: change.resourceVersion }, 'change listener failed');
-          }
-        }
-        this.last = change.resourceVersion;
-      }
+      for (const change of batch) if (change.resourceVersion > this.last) this.dispatch(change);
       this.release();
       if (batch.length < BATCH) return;
     }
+  }
+
+  private dispatch(change: Change): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.log.error({ err, rv: change.resourceVersion }, 'change listener failed');
+      }
+    }
+    this.last = change.resourceVersion;
   }
 
   private release(): void {

@@ -239,10 +239,16 @@ export class Registry {
     return true;
   }
 
-  /** Runs `fn` in one transaction, then waits until this replica's followers saw its writes. */
+  /**
+   * Runs `fn` in one transaction; then waits until this replica's state has applied its writes
+   * and the commit's NOTIFY has reached the replicas (see ChangeFollower.heard).
+   */
   async write<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    const { result, resourceVersion } = await this.store.transaction(fn);
-    if (resourceVersion) await this.follower.waitFor(resourceVersion);
+    const { result, written } = await this.store.transaction(fn);
+    if (written.length) {
+      await this.follower.committed(written);
+      await this.follower.heard(written.at(-1)!.resourceVersion);
+    }
     return result;
   }
 

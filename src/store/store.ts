@@ -253,31 +253,40 @@ export class StoreReader {
 /** Writes, each recorded in the change log. Only ObjectStore.transaction makes one. */
 export class StoreTransaction extends StoreReader {
   private locked = false;
-  /** The highest resourceVersion this transaction wrote. */
-  lastResourceVersion = 0;
+  /** What this transaction wrote, in order (delivered to this replica's follower on commit). */
+  readonly written: Change[] = [];
 
-  private async nextResourceVersion(): Promise<number> {
-    if (!this.locked) {
-      await this.exec.execute(sql`select pg_advisory_xact_lock(${WRITE_LOCK})`);
-      this.locked = true;
-    }
-    const [row] = await rows<{ rv: string }>(this.exec, sql`select nextval('resource_version_seq')::text as rv`);
-    return Number(row.rv);
+  get lastResourceVersion(): number {
+    return this.written.at(-1)?.resourceVersion ?? 0;
   }
 
+  /** Serialises writers, so resourceVersions commit in order; taken at the first write. */
+  private async lock(): Promise<void> {
+    if (this.locked) return;
+    await this.exec.execute(sql`select pg_advisory_xact_lock(${WRITE_LOCK})`);
+    this.locked = true;
+  }
+
+  /** Appends the change-log row and signals it, in one statement. */
   private async record(type: ChangeType, object: KubeObject): Promise<void> {
     const rv = Number(object.metadata.resourceVersion);
-    await this.exec.insert(changes).values({
+    const change: Change = {
       resourceVersion: rv,
       type,
-      kind: object.kind,
+      kind: object.kind as Kind,
       namespace: object.metadata.namespace ?? '',
       name: object.metadata.name,
       uid: object.metadata.uid,
-      object: object as unknown as Record<string, unknown>,
-    });
-    await this.exec.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${String(rv)})`);
-    this.lastResourceVersion = rv;
+      object,
+    };
+    await this.exec.execute(sql`
+      with logged as (
+        insert into ${changes} (resource_version, type, kind, namespace, name, uid, object)
+        values (${rv}, ${type}, ${change.kind}, ${change.namespace}, ${change.name}, ${change.uid}, ${JSON.stringify(object)}::jsonb)
+        returning resource_version
+      )
+      select pg_notify(${CHANGES_CHANNEL}, resource_version::text) from logged`);
+    this.written.push(change);
   }
 
   private stamp<T extends KubeObject>(obj: T, resourceVersion: number): T {
@@ -286,44 +295,44 @@ export class StoreTransaction extends StoreReader {
 
   /** Inserts a new object; returns null (and writes nothing) if the key is taken. */
   async create<T extends KubeObject>(obj: T): Promise<T | null> {
-    const rv = await this.nextResourceVersion();
+    await this.lock();
     const inserted = await this.exec
       .insert(objects)
-      .values(toRow(obj, rv))
+      .values({ ...toRow(obj, 0), resourceVersion: sql`nextval('resource_version_seq')` })
       .onConflictDoNothing({ target: [objects.kind, objects.namespace, objects.name] })
-      .returning({ uid: objects.uid });
+      .returning({ rv: objects.resourceVersion });
     if (inserted.length === 0) return null;
-    const stored = this.stamp(obj, rv);
+    const stored = this.stamp(obj, Number(inserted[0].rv));
     await this.record('ADDED', stored);
     return stored;
   }
 
   /** Replaces a stored object (the caller holds its row lock and checked preconditions). */
   async update<T extends KubeObject>(obj: T): Promise<T> {
-    const rv = await this.nextResourceVersion();
-    const row = toRow(obj, rv);
-    await this.exec
+    await this.lock();
+    const row = toRow(obj, 0);
+    const [updated] = await this.exec
       .update(objects)
-      .set(row)
-      .where(and(eq(objects.kind, row.kind), eq(objects.namespace, row.namespace), eq(objects.name, row.name)));
-    const stored = this.stamp(obj, rv);
+      .set({ ...row, resourceVersion: sql`nextval('resource_version_seq')` })
+      .where(and(eq(objects.kind, row.kind), eq(objects.namespace, row.namespace), eq(objects.name, row.name)))
+      .returning({ rv: objects.resourceVersion });
+    const stored = this.stamp(obj, Number(updated.rv));
     await this.record('MODIFIED', stored);
     return stored;
   }
 
   /** Removes a stored object; returns its last state with the deletion's resourceVersion. */
   async delete<T extends KubeObject>(obj: T): Promise<T> {
-    const rv = await this.nextResourceVersion();
-    await this.exec
-      .delete(objects)
-      .where(
-        and(
-          eq(objects.kind, obj.kind),
-          eq(objects.namespace, obj.metadata.namespace ?? ''),
-          eq(objects.name, obj.metadata.name),
-        ),
-      );
-    const stored = this.stamp(obj, rv);
+    await this.lock();
+    const [deleted] = await rows<{ rv: string }>(
+      this.exec,
+      sql`with gone as (
+            delete from ${objects}
+            where kind = ${obj.kind} and namespace = ${obj.metadata.namespace ?? ''} and name = ${obj.metadata.name}
+          )
+          select nextval('resource_version_seq')::text as rv`,
+    );
+    const stored = this.stamp(obj, Number(deleted.rv));
     await this.record('DELETED', stored);
     return stored;
   }
@@ -349,14 +358,14 @@ export class ObjectStore {
   }
 
   /** Runs `fn` in one database transaction; everything it writes commits or none of it does. */
-  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; resourceVersion: number }> {
-    let resourceVersion = 0;
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; written: Change[] }> {
+    let written: Change[] = [];
     const result = await this.db.transaction(async (dbtx) => {
       const tx = new StoreTransaction(dbtx as unknown as Executor);
       const out = await fn(tx);
-      resourceVersion = tx.lastResourceVersion;
+      written = tx.written;
       return out;
     });
-    return { result, resourceVersion };
+    return { result, written };
   }
 }

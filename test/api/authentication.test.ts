@@ -69,3 +69,26 @@ describe('authentication', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('whoami', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite', { controllers: false });
+  });
+  afterAll(() => t.close());
+
+  it('tells the admin who it is', async () => {
+    const data = await t.ok('{ whoami { username uid groups extra } }');
+    expect(data.whoami).toEqual({ username: 'keyway:admin', uid: '', groups: ['system:masters', 'system:authenticated'], extra: {} });
+  });
+
+  it('is not open to anonymous callers', async () => {
+    const res = await t.gql('{ whoami { username } }', {}, null);
+    expect(res.errors?.[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('refuses an empty TokenReview with BAD_REQUEST', async () => {
+    const res = await t.gql('{ tokenReview(input: { token: "" }) { authenticated } }');
+    expect(res.errors?.[0]).toMatchObject({ message: 'token is required for TokenReview in authentication', extensions: { code: 'BAD_REQUEST' } });
+  });
+});

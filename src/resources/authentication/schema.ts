@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { AuthenticationError } from '../../authn/authenticator.js';
-import { withAuthenticatedGroup, type UserInfo } from '../../authn/identity.js';
+import type { UserInfo } from '../../authn/identity.js';
 import { builder } from '../../builder.js';
 import { badRequest } from '../../errors.js';
 import { canDo } from '../common/attributes.js';
@@ -76,7 +76,7 @@ builder.queryFields((t) => ({
       try {
         const res = await ctx.tokenAuthenticator.authenticateToken(input.token, input.audiences ?? undefined);
         if (!res) return { authenticated: false, user: null, audiences: [], error: 'invalid bearer token' };
-        return { authenticated: true, user: withAuthenticatedGroup(res.user), audiences: res.audiences, error: null };
+        return { authenticated: true, user: res.user, audiences: res.audiences, error: null };
       } catch (err) {
         return { authenticated: false, user: null, audiences: [], error: reviewError(err) };
       }
