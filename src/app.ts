@@ -19,7 +19,11 @@ import { RequestAuthenticator } from './authn/request.js';
 import { ServiceAccountTokenAuthenticator } from './authn/serviceaccount.js';
 import { adminUser, loadTokenFile, StaticTokenAuthenticator } from './authn/static.js';
 import type { Authorizer } from './authz/authorizer.js';
+import { AuthorizerUnion } from './authz/authorizer.js';
 import { PrivilegedGroupAuthorizer } from './authz/masters.js';
+import { RbacAuthorizer } from './authz/rbac/authorizer.js';
+import { reconcileBootstrapPolicy } from './authz/rbac/bootstrap.js';
+import { RbacIndex } from './authz/rbac/index.js';
 import { ChangeFollower } from './changelog/follower.js';
 import type { Services } from './context.js';
 import type { Controller } from './controllers/controller.js';
@@ -53,6 +57,8 @@ export interface AppOptions {
   oidcIssuersFile?: string;
   rootCAFile?: string;
   jwksURI?: string;
+  /** Replaces RBAC (benchmarks compare against an allow-all authorizer). */
+  authorizer?: Authorizer;
   /** Off in tests that need to watch what controllers would otherwise change. */
   controllers?: boolean;
   pollIntervalMs?: number;
@@ -70,6 +76,7 @@ export class App {
   readonly follower: ChangeFollower;
   readonly registry: Registry;
   readonly authorizer: Authorizer;
+  readonly rbac: RbacIndex;
   readonly keys: KeyRing;
   readonly services: Services;
   readonly server: KeywayServer;
@@ -99,8 +106,10 @@ export class App {
     const apiAudiences = options.apiAudiences ?? [issuer];
     this.store = new ObjectStore(database.db);
     this.follower = new ChangeFollower(this.store, database, log, options.pollIntervalMs);
-    this.registry = new Registry(this.store, this.follower, strategies, admissionChain);
-    this.authorizer = new PrivilegedGroupAuthorizer();
+    this.rbac = new RbacIndex().attach(this.follower);
+    this.registry = new Registry(this.store, this.follower, strategies, admissionChain({ rbac: this.rbac }));
+    // kube-apiserver's chain: the privileged group, then RBAC
+    this.authorizer = options.authorizer ?? new AuthorizerUnion([new PrivilegedGroupAuthorizer(), new RbacAuthorizer(this.rbac)]);
     this.keys = new KeyRing(new SigningKeyStore(database.db), database, log, {
       keyFile: options.signingKeyFile,
       algorithm: options.signingAlgorithm ?? 'ES256',
@@ -135,6 +144,8 @@ export class App {
       }),
       revoker: new TokenRevoker(this.registry, this.store.read),
       keys: this.keys,
+      authorizer: this.authorizer,
+      rbac: this.rbac,
     };
     this.controllers = controllersOn
       ? [
@@ -146,6 +157,7 @@ export class App {
       : [];
     this.server = createServer({
       services: this.services,
+      follower: this.follower,
       authenticator: new RequestAuthenticator(tokenAuthenticator),
       authorizer: this.authorizer,
       reader: this.store.read,
@@ -160,6 +172,7 @@ export class App {
     await this.keys.start();
     await this.follower.start();
     for (const name of SYSTEM_NAMESPACES) await ensureNamespace(this.registry, name);
+    await reconcileBootstrapPolicy(this.registry, this.options.log);
     for (const controller of this.controllers) await controller.start(this.follower);
     // The system namespaces and their default ServiceAccounts exist before the first request.
     await this.idle();

@@ -1,5 +1,7 @@
 /** What every resolver receives: who is asking, how to ask about them, and the services. */
 import type { TokenAuthenticator } from './authn/authenticator.js';
+import type { Authorizer } from './authz/authorizer.js';
+import type { RbacIndex } from './authz/rbac/index.js';
 import type { UserInfo } from './authn/identity.js';
 import type { RequestAuthorizer } from './authz/request.js';
 import type { ObjectLoader } from './registry/loader.js';
@@ -16,6 +18,10 @@ export interface Services {
   tokens: TokenIssuer;
   revoker: TokenRevoker;
   keys: KeyRing;
+  /** The authorizer itself, for reviews about other users. */
+  authorizer: Authorizer;
+  /** The RBAC objects as authorization sees them (rules reviews, who can). */
+  rbac: RbacIndex;
 }
 
 export interface Context extends Services {

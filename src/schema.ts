@@ -15,6 +15,7 @@ import './resources/issuedtoken/schema.js';
 import './resources/tokenrequest/schema.js';
 import './resources/authentication/schema.js';
 import './resources/signingkey/schema.js';
+import './resources/authorization/schema.js';
 import './resources/common/node.js';
 
 builder.queryType({});

@@ -6,6 +6,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { UserInfo } from './authn/identity.js';
+import { impersonate, requestedImpersonation } from './authn/impersonation.js';
+import type { ChangeFollower } from './changelog/follower.js';
 import type { RequestAuthenticator } from './authn/request.js';
 import type { Authorizer } from './authz/authorizer.js';
 import { RequestAuthorizer } from './authz/request.js';
@@ -18,6 +20,7 @@ import type { StoreReader } from './store/store.js';
 
 export interface ServerDeps {
   services: Services;
+  follower: ChangeFollower;
   authenticator: RequestAuthenticator;
   authorizer: Authorizer;
   reader: StoreReader;
@@ -78,6 +81,14 @@ export function requestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' 
   };
 }
 
+/** The context when the request must wait for the change log or impersonates someone. */
+async function slowContext(deps: ServerDeps, headers: Headers, pending: Promise<void> | undefined): Promise<Context> {
+  await pending;
+  const user = await deps.authenticator.authenticate(headers);
+  if (!requestedImpersonation(headers)) return requestContext(deps, user);
+  return requestContext(deps, await impersonate(headers, new RequestAuthorizer(user, deps.authorizer)));
+}
+
 export function createServer(deps: ServerDeps): KeywayServer {
   const plugins: Plugin[] = [
     useReadinessCheck({ endpoint: '/readyz', check: () => deps.ready() }),
@@ -98,6 +109,9 @@ export function createServer(deps: ServerDeps): KeywayServer {
     maskedErrors: { maskError: maskError(deps.log) },
     plugins,
     context: ({ request }): Context | Promise<Context> => {
+      // Before trusting anything it remembers, a replica applies every change announced to it.
+      const pending = deps.follower.fresh();
+      if (pending || requestedImpersonation(request.headers)) return slowContext(deps, request.headers, pending);
       const user = deps.authenticator.authenticate(request.headers);
       return user instanceof Promise ? user.then((u) => requestContext(deps, u)) : requestContext(deps, user);
     },

@@ -61,8 +61,39 @@ export function forbiddenError(attrs: Attributes, decision: Decision): ApiError 
       ? `User ${JSON.stringify(username)} cannot ${attrs.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(attrs.apiGroup)} in the namespace ${JSON.stringify(attrs.namespace)}`
       : `User ${JSON.stringify(username)} cannot ${attrs.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(attrs.apiGroup)} at the cluster scope`;
   }
-  if (decision.evaluationError) message += `: ${decision.evaluationError}`;
+  // kube-apiserver appends the authorizer's reason for a denial (RBAC's unresolvable roles)
+  const why = decision.reason || decision.evaluationError;
+  if (why) message += `: ${why}`;
   if (!isResourceRequest(attrs)) return forbidden('', '', message);
   const groupResource = attrs.apiGroup ? `${attrs.resource}.${attrs.apiGroup}` : attrs.resource;
   return forbidden(groupResource, attrs.name ?? '', message);
+}
+
+/**
+ * Authorizers asked in order, as kube-apiserver chains them: the first that allows decides;
+ * if none does, the last one's answer (its reason) stands.
+ */
+export class AuthorizerUnion implements Authorizer {
+  constructor(private readonly authorizers: Authorizer[]) {}
+
+  authorize(attrs: Attributes): Decision | Promise<Decision> {
+    let last: Decision = DENY;
+    for (const authorizer of this.authorizers) {
+      const decision = authorizer.authorize(attrs);
+      if (decision instanceof Promise) return this.rest(attrs, decision, this.authorizers.indexOf(authorizer));
+      if (decision.allowed) return decision;
+      last = decision;
+    }
+    return last;
+  }
+
+  private async rest(attrs: Attributes, pending: Promise<Decision>, at: number): Promise<Decision> {
+    let last = await pending;
+    if (last.allowed) return last;
+    for (const authorizer of this.authorizers.slice(at + 1)) {
+      last = await authorizer.authorize(attrs);
+      if (last.allowed) return last;
+    }
+    return last;
+  }
 }

@@ -35,6 +35,17 @@ interface Resolution {
 
 const key = (attrs: object) => JSON.stringify(attrs, Object.keys(attrs).sort());
 
+/** Every question a scope map asks (`k8s` ones by attributes, `authenticated` by name). */
+function questions(scopes: unknown): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(scopes as Record<string, unknown>)) {
+    if (name === 'k8s') out.push(key(value as object));
+    else if (name === 'authenticated') out.push('authenticated');
+    else if (name === '$all' || name === '$any') out.push(...questions(value));
+  }
+  return out;
+}
+
 /** A selection of every field reachable from `type` without revisiting a type on the way. */
 function selectAll(type: GraphQLNamedType, seen: string[] = []): string {
   if (isLeafType(type)) return '';
@@ -57,7 +68,7 @@ function selectAll(type: GraphQLNamedType, seen: string[] = []): string {
 describe('authorization coverage', () => {
   let t: TestApp;
   const resolved: Resolution[] = [];
-  const required = new Map<string, string>(); // path → question the field asked
+  const required = new Map<string, string[]>(); // path → questions the field asked
   let decided = new Set<string>();
 
   beforeAll(async () => {
@@ -102,8 +113,8 @@ describe('authorization coverage', () => {
           const path = responsePathAsArray(info.path);
           resolved.push({ coordinate: `${type.name}.${field.name}`, path });
           if (scopes) {
-            const asked = (await (typeof scopes === 'function' ? scopes(parent, args, ctx, info) : scopes)) as { k8s?: object; authenticated?: boolean };
-            required.set(JSON.stringify(path), asked.k8s ? key(asked.k8s) : 'authenticated');
+            const asked = await (typeof scopes === 'function' ? scopes(parent, args, ctx, info) : scopes);
+            required.set(JSON.stringify(path), questions(asked));
           }
           return resolve(parent, args, ctx, info);
         };
@@ -136,6 +147,11 @@ describe('authorization coverage', () => {
     for (const id of ids) await run(`query ($id: ID!) { node(id: $id) { ${selectAll(schema.getType('Node')!)} } }`, { id });
     await run(`query ($token: String!) { tokenReview(input: { token: $token }) { ${selectAll(schema.getType('TokenReviewStatus')!)} } }`, { token });
     await run(`{ whoami { ${selectAll(schema.getType('UserInfo')!)} } signingKeys { ${selectAll(schema.getType('SigningKey')!)} } }`);
+    const sar = selectAll(schema.getType('SubjectAccessReviewStatus')!);
+    await run(`{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) { ${sar} }
+      selfSubjectAccessReview(input: { nonResourceAttributes: { verb: "get", path: "/healthz" } }) { ${sar} }
+      selfSubjectRulesReview(namespace: "walk") { ${selectAll(schema.getType('SubjectRulesReviewStatus')!)} }
+      whoCan(verb: "get", resource: "pods", namespace: "walk") { ${selectAll(schema.getType('WhoCanEntry')!)} } }`);
 
     for (const { kind, input, change } of KIND_CASES) {
       const d = docs(kind, 'metadata { name }');
@@ -176,8 +192,8 @@ describe('authorization coverage', () => {
     for (const r of resolved) {
       let covered = false;
       for (let len = r.path.length; len > 0 && !covered; len--) {
-        const question = required.get(JSON.stringify(r.path.slice(0, len)));
-        if (question !== undefined) covered = decided.has(question);
+        const asked = required.get(JSON.stringify(r.path.slice(0, len)));
+        if (asked !== undefined) covered = asked.length > 0 && asked.every((q) => decided.has(q));
       }
       if (!covered) unanswered.push(`${r.coordinate} at ${r.path.join('.')}`);
     }

@@ -1,5 +1,5 @@
 /**
- * The foundation's authorizer: system:masters may do anything, everyone else nothing; each
+ * Refusals: system:masters may do anything, a user with no grants nothing but discovery; each
  * refusal reads as kube-apiserver writes it, for the exact question the field asked.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 
 const BOB = 'bob-token-0123456789';
 
-describe('authorization (system:masters only)', () => {
+describe('authorization refusals', () => {
   let t: TestApp;
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'keyway-authz-'));
@@ -26,7 +26,7 @@ describe('authorization (system:masters only)', () => {
     ['{ clusterRole(name: "admin") { id } }', 'clusterroles.rbac.authorization.k8s.io "admin" is forbidden: User "bob" cannot get resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope'],
     ['mutation { createRole(namespace: "dev", input: { metadata: { name: "r" } }) { id } }', 'roles.rbac.authorization.k8s.io is forbidden: User "bob" cannot create resource "roles" in API group "rbac.authorization.k8s.io" in the namespace "dev"'],
     ['mutation { updateServiceAccount(namespace: "dev", input: { metadata: { name: "ci" } }) { id } }', 'serviceaccounts "ci" is forbidden: User "bob" cannot update resource "serviceaccounts" in API group "" in the namespace "dev"'],
-    ['mutation { deleteNamespace(name: "dev") { id } }', 'namespaces "dev" is forbidden: User "bob" cannot delete resource "namespaces" in API group "" at the cluster scope'],
+    ['mutation { deleteNamespace(name: "dev") { id } }', 'namespaces "dev" is forbidden: User "bob" cannot delete resource "namespaces" in API group "" in the namespace "dev"'],
     [`{ node(id: "${Buffer.from('Secret:dev/db').toString('base64')}") { id } }`, 'secrets "db" is forbidden: User "bob" cannot get resource "secrets" in API group "" in the namespace "dev"'],
   ])('%s', async (query, message) => {
     const res = await t.gql(query, {}, BOB);

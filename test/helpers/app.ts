@@ -83,3 +83,20 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000, i
     }
   }
 }
+
+/** A GraphQL request as the admin impersonating someone (Impersonate-User / Impersonate-Group). */
+export async function gqlAs<T = Record<string, any>>(
+  t: TestApp,
+  as: { user: string; groups?: string[] },
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<T>> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${t.adminToken}`,
+    'impersonate-user': as.user,
+  };
+  if (as.groups?.length) headers['impersonate-group'] = as.groups.join(', ');
+  const res = await t.fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  return { status: res.status, ...((await res.json()) as object) } as GraphQLResponse<T>;
+}

@@ -9,7 +9,9 @@ export function can(verb: string, kind: Kind, namespace = '', name = '', subreso
     apiGroup: info.apiGroup,
     resource: info.resource,
     ...(subresource ? { subresource } : {}),
-    namespace: info.namespaced ? namespace : '',
+    // A request about one namespace is "in" that namespace (`requestinfo.go`): a RoleBinding
+    // there can grant reading or updating it.
+    namespace: info.namespaced ? namespace : kind === 'Namespace' ? name : '',
     name,
   };
 }
