@@ -146,4 +146,43 @@ describe('npm start', () => {
       await admin.end();
     }
   }, 60_000);
+
+  it.runIf(!!process.env.TEST_DATABASE_URL)('keeps two replicas on one PostgreSQL in agreement: an RBAC change through one holds on the other within 1 s', async () => {
+    const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const name = `keyway_e2e_${randomBytes(4).toString('hex')}`;
+    await admin.unsafe(`create database ${name}`);
+    try {
+      const url = new URL(process.env.TEST_DATABASE_URL!);
+      url.pathname = `/${name}`;
+      const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
+      const token = `pg-${randomBytes(12).toString('hex')}`;
+      const env = { KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() };
+      const a = await start(env);
+      const b = await start(env);
+      await gql(a.port, token, 'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "ci" } }) { id } }');
+      const minted = await gql(a.port, token, 'mutation { createServiceAccountToken(namespace: "default", name: "ci") { token } }');
+      const ci = minted.data.createServiceAccountToken.token as string;
+      const list = () => gql(b.port, ci, '{ pods(namespace: "default") { totalCount } }');
+      expect((await list()).errors).toBeDefined();
+
+      const within = async (ok: () => Promise<boolean>) => {
+        const t0 = Date.now();
+        while (!(await ok())) {
+          if (Date.now() - t0 > 1000) throw new Error('replica did not agree within 1 s');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        return Date.now() - t0;
+      };
+      await gql(a.port, token, 'mutation { createRole(namespace: "default", input: { metadata: { name: "pods" }, rules: [{ verbs: ["list"], apiGroups: [""], resources: ["pods"] }] }) { id } }');
+      await gql(a.port, token, 'mutation { createRoleBinding(namespace: "default", input: { metadata: { name: "ci-pods" }, roleRef: { kind: "Role", name: "pods" }, subjects: [{ kind: "ServiceAccount", name: "ci" }] }) { id } }');
+      await within(async () => (await list()).errors === undefined);
+      await gql(a.port, token, 'mutation { deleteRoleBinding(namespace: "default", name: "ci-pods") { id } }');
+      await within(async () => (await list()).errors !== undefined);
+      await stop(a);
+      await stop(b);
+    } finally {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  }, 60_000);
 });
