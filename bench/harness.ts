@@ -52,3 +52,24 @@ export function table(rows: Measure[]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
+
+/**
+ * Times a synchronous `fn` call by call (no await in the clock), cycling through `inputs`, for
+ * about `ms` milliseconds after one warm-up pass.
+ */
+export function measureSync<T>(name: string, inputs: readonly T[], fn: (input: T) => unknown, { ms = 2000, maxOps = Infinity } = {}): Measure {
+  for (const input of inputs) fn(input);
+  const samples: number[] = [];
+  let total = 0;
+  for (let i = 0; total < ms && samples.length < maxOps; i++) {
+    const input = inputs[i % inputs.length];
+    const t0 = performance.now();
+    fn(input);
+    const took = performance.now() - t0;
+    samples.push(took);
+    total += took;
+  }
+  samples.sort((a, b) => a - b);
+  const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))] * 1000;
+  return { name, ops: samples.length, opsPerSec: samples.length / (total / 1000), meanUs: (total * 1000) / samples.length, p50Us: pct(0.5), p99Us: pct(0.99) };
+}

@@ -104,7 +104,7 @@ export class App {
     const { database, log } = options;
     const issuer = options.issuer ?? 'http://localhost:4000';
     const apiAudiences = options.apiAudiences ?? [issuer];
-    this.store = new ObjectStore(database.db);
+    this.store = new ObjectStore(database);
     this.follower = new ChangeFollower(this.store, database, log, options.pollIntervalMs);
     this.rbac = new RbacIndex().attach(this.follower);
     this.registry = new Registry(this.store, this.follower, strategies, admissionChain({ rbac: this.rbac }));

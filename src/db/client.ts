@@ -26,8 +26,17 @@ export type DatabaseTarget =
 export interface Database {
   readonly engine: 'pglite' | 'postgres';
   readonly db: Executor;
-  /** Applies `drizzle/` migrations; safe when several replicas start at once. */
+  /**
+   * Applies `drizzle/` migrations, then refreshes the planner's statistics; safe when several
+   * replicas start at once.
+   */
   migrate(): Promise<void>;
+  /**
+   * Told after each commit how many rows it wrote. PGlite has no autovacuum, so without this its
+   * planner statistics never move and keyset pages over a large kind turn into full sorts;
+   * PostgreSQL's autovacuum does this itself.
+   */
+  wrote(rows: number): void;
   /** Calls `onPayload` for each NOTIFY on `channel` (after the sender commits). */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -36,6 +45,10 @@ export interface Database {
 }
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+const ANALYZE = sql`analyze objects, changes`;
+/** PGlite re-analyzes after this many written rows. */
+const ANALYZE_EVERY = 5_000;
 
 /** An arbitrary fixed key: only one migrator at a time per database. */
 const MIGRATION_LOCK = 4_242_001;
@@ -48,12 +61,26 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob }): Pro
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true, mode: 0o700 });
   const client = await PGlite.create({ dataDir: target.dataDir, loadDataDir: target.loadDataDir });
   const db = drizzlePglite({ client, schema }) as unknown as Executor;
+  let unanalyzed = 0;
+  let analyzing: Promise<void> | undefined;
   return {
     engine: 'pglite',
     db,
     async migrate() {
       // PGlite is one connection in this process: nobody else can migrate concurrently.
       await migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+      await db.execute(ANALYZE);
+    },
+    wrote(rows) {
+      unanalyzed += rows;
+      if (unanalyzed < ANALYZE_EVERY || analyzing || client.closed) return;
+      unanalyzed = 0;
+      // queued behind whatever the one connection is doing; statistics are only a hint, so a
+      // failure (the database closing meanwhile) is of no consequence
+      analyzing = db.execute(ANALYZE).then(
+        () => void (analyzing = undefined),
+        () => void (analyzing = undefined),
+      );
     },
     async listen(channel, onPayload) {
       const unsubscribe = await client.listen(channel, onPayload);
@@ -62,6 +89,7 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob }): Pro
       };
     },
     async close() {
+      await analyzing;
       if (!client.closed) await client.close();
     },
     snapshot: () => client.dumpDataDir('none'),
@@ -82,11 +110,13 @@ async function openPostgres(target: { url: string; maxConnections?: number }): P
       try {
         await one`select pg_advisory_lock(${MIGRATION_LOCK})`;
         await migratePostgres(drizzlePostgres({ client: one }), { migrationsFolder: MIGRATIONS_FOLDER });
+        await one`analyze objects, changes`;
         await one`select pg_advisory_unlock(${MIGRATION_LOCK})`;
       } finally {
         await one.end();
       }
     },
+    wrote() {},
     async listen(channel, onPayload) {
       // LISTEN holds its connection, so it gets one of its own rather than one of the pool's.
       listener ??= postgres(target.url, { ...options, max: 1 });

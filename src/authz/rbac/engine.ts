@@ -24,7 +24,7 @@ function list(json: string): string[] {
 }
 
 /** The model's functions: the four Kubernetes predicates, on casbin's string arguments. */
-const FUNCTIONS: Record<string, (...args: string[]) => boolean> = {
+export const MODEL_FUNCTIONS: Record<string, (...args: string[]) => boolean> = {
   verbMatches: (verb, verbs) => verbMatches(list(verbs), verb),
   groupMatches: (group, groups) => apiGroupMatches(list(groups), group),
   resourceMatches: (resource, subresource, resources) => resourceMatches(list(resources), resource, subresource),
@@ -52,7 +52,7 @@ export class RuleSet {
     this.enforcer = new Enforcer();
     this.enforcer.setModel(model);
     // addFunction is declared async but registers synchronously
-    for (const [name, fn] of Object.entries(FUNCTIONS)) void this.enforcer.addFunction(name, fn);
+    for (const [name, fn] of Object.entries(MODEL_FUNCTIONS)) void this.enforcer.addFunction(name, fn);
     for (const rule of rules) for (const verb of rule.verbs) this.verbs.add(verb);
     this.resourceRules = rules.some((r) => r.nonResourceURLs.length === 0);
     this.urlRules = rules.some((r) => r.nonResourceURLs.length > 0);

@@ -10,7 +10,7 @@ import { serviceAccountUsername } from '../../authn/identity.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject } from '../../apis/rbac.js';
 import type { KubeObject } from '../../apis/meta.js';
 import type { ChangeFollower } from '../../changelog/follower.js';
-import type { Change, StoreReader } from '../../store/store.js';
+import type { Change, ObjectBody, StoreReader } from '../../store/store.js';
 import { RuleSets, type RuleSet } from './engine.js';
 
 export interface RoleEntry {
@@ -30,6 +30,8 @@ export interface BindingEntry {
   /** The subject keys this binding is found under. */
   keys: string[];
 }
+
+type RbacObject = ObjectBody<'Role' | 'ClusterRole' | 'RoleBinding' | 'ClusterRoleBinding'> | KubeObject;
 
 const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 
@@ -77,7 +79,7 @@ export class RbacIndex {
 
   async load(reader: StoreReader): Promise<void> {
     for (const kind of ['ClusterRole', 'Role', 'ClusterRoleBinding', 'RoleBinding'] as const) {
-      for await (const obj of reader.all(kind, 2000)) this.put(obj);
+      for await (const obj of reader.bodies(kind)) this.put(obj);
     }
     this.revision++;
   }
@@ -145,17 +147,17 @@ export class RbacIndex {
     return { roles: this.roles.size, bindings: this.bindings.size, ruleSets: this.ruleSets.size };
   }
 
-  private put(obj: KubeObject): void {
+  private put(obj: RbacObject): void {
     const namespace = obj.metadata.namespace ?? '';
     if (obj.kind === 'Role' || obj.kind === 'ClusterRole') {
-      const role = obj as Role | ClusterRole;
+      const role = obj as ObjectBody<'Role' | 'ClusterRole'>;
       const key = `${obj.kind}/${namespace}/${obj.metadata.name}`;
       const old = this.roles.get(key);
       if (old) this.ruleSets.release(old.set);
       this.roles.set(key, { kind: obj.kind, namespace, name: obj.metadata.name, rules: role.rules, set: this.ruleSets.acquire(role.rules) });
       return;
     }
-    const binding = obj as RoleBinding | ClusterRoleBinding;
+    const binding = obj as ObjectBody<'RoleBinding' | 'ClusterRoleBinding'>;
     this.remove(obj.kind, namespace, obj.metadata.name);
     const entry: BindingEntry = {
       kind: binding.kind,

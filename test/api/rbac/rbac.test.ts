@@ -306,6 +306,35 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
     }
   });
 
+  it('loads every role and binding at start: a replica started later decides as the writer does', async () => {
+    await role(t, 'maintenance', 'restart-one', [{ verbs: ['update'], apiGroups: [''], resources: ['pods/status'], resourceNames: ['db-0'] }]);
+    await bind(t, 'maintenance', 'dev-ci-restarts', { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'restart-one' }, [
+      { kind: 'ServiceAccount', name: 'ci', namespace: 'dev' },
+    ]);
+    await t.ok('mutation { createClusterRole(input: { metadata: { name: "metrics-reader" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/metrics/*"] }] }) { id } }');
+    await t.ok(`mutation { createClusterRoleBinding(input: { metadata: { name: "ops-metrics" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "metrics-reader" },
+      subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "ops" }] }) { id } }`);
+    const ciGroups = ['system:serviceaccounts', 'system:serviceaccounts:dev', 'system:authenticated'];
+    const cases: [string, string[], object, boolean][] = [
+      [SA('dev', 'ci'), ciGroups, { resourceAttributes: { verb: 'update', resource: 'pods', subresource: 'status', namespace: 'maintenance', name: 'db-0' } }, true],
+      [SA('dev', 'ci'), ciGroups, { resourceAttributes: { verb: 'update', resource: 'pods', subresource: 'status', namespace: 'maintenance', name: 'db-1' } }, false],
+      [SA('dev', 'ci'), ciGroups, { resourceAttributes: { verb: 'update', resource: 'pods', subresource: 'status', namespace: 'dev', name: 'db-0' } }, false],
+      ['alice', ['ops'], { nonResourceAttributes: { verb: 'get', path: '/metrics/app' } }, true],
+      ['alice', ['dev'], { nonResourceAttributes: { verb: 'get', path: '/metrics/app' } }, false],
+    ];
+    const restarted = await t.replica();
+    try {
+      expect(restarted.app.rbac.stats).toEqual(t.app.rbac.stats);
+      for (const [user, groups, attrs, allowed] of cases) {
+        expect((await sar(t, user, groups, attrs)).allowed).toBe(allowed);
+        expect((await sar(restarted, user, groups, attrs)).allowed).toBe(allowed);
+      }
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('restores the bootstrap policy at start, unless told not to', async () => {
     const view = await t.ok('{ clusterRole(name: "view") { rules { verbs apiGroups resources resourceNames nonResourceURLs } } }');
     await t.ok('mutation ($i: ClusterRoleInput!) { updateClusterRole(input: $i) { id } }', { i: { metadata: { name: 'view' }, rules: view.clusterRole.rules.slice(1) } });
