@@ -9,12 +9,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { KINDS, type Kind, type ObjectOfKind } from '../apis/kinds.js';
 import { formatTime, nowSeconds, type KubeObject, type ObjectMetaInput } from '../apis/meta.js';
-import type { AdmissionPlugin, AdmissionRequest, Operation } from '../admission/plugin.js';
+import { RetryAdmission, type AdmissionPlugin, type AdmissionRequest, type Operation } from '../admission/plugin.js';
 import type { UserInfo } from '../authn/identity.js';
 import type { RequestAuthorizer } from '../authz/request.js';
 import type { ChangeFollower } from '../changelog/follower.js';
 import { alreadyExists, badRequest, conflict, invalid, notFound } from '../errors.js';
-import type { ListOptions, ListPage, ObjectStore, StoreTransaction } from '../store/store.js';
+import type { Change, ListOptions, ListPage, ObjectStore, StoreTransaction } from '../store/store.js';
 import { field, type ErrorList } from '../validation/field.js';
 import { validateObjectMeta } from '../validation/objectmeta.js';
 import { generateName } from './names.js';
@@ -122,7 +122,7 @@ export class Registry {
     }
     obj = strategy.prepareForCreate(obj);
 
-    const request: AdmissionRequest = { operation: 'CREATE', kind, namespace, name, object: obj, user: ctx.user, authorizer: ctx.authorizer, tx };
+    const request: AdmissionRequest = { operation: 'CREATE', kind, namespace, name, object: obj, user: ctx.user, authorizer: ctx.authorizer, tx, memo: new Map() };
     request.object = await this.mutate(request);
     const errs: ErrorList = [
       ...validateObjectMeta(
@@ -187,7 +187,7 @@ export class Registry {
       },
     };
     obj = strategy.prepareForUpdate(obj, old);
-    const request: AdmissionRequest = { operation: 'UPDATE', kind, namespace: ns, name, object: obj, oldObject: old, user: ctx.user, authorizer: ctx.authorizer, tx };
+    const request: AdmissionRequest = { operation: 'UPDATE', kind, namespace: ns, name, object: obj, oldObject: old, user: ctx.user, authorizer: ctx.authorizer, tx, memo: new Map() };
     request.object = await this.mutate(request);
     const errs: ErrorList = [
       ...validateObjectMeta(request.object.metadata, info.namespaced, strategy.validateName),
@@ -222,7 +222,7 @@ export class Registry {
     const ns = KINDS[kind].namespaced ? namespace : '';
     const old = await tx.get(kind, ns, name, 'update');
     if (!old) throw notFound(kind, name);
-    const request: AdmissionRequest = { operation: 'DELETE', kind, namespace: ns, name, object: old, user: ctx.user, authorizer: ctx.authorizer, tx };
+    const request: AdmissionRequest = { operation: 'DELETE', kind, namespace: ns, name, object: old, user: ctx.user, authorizer: ctx.authorizer, tx, memo: new Map() };
     await this.validateAdmission(request);
     const kept = strategy.beforeDelete?.(old) ?? null;
     return (kept ? await tx.update(kept) : await tx.delete(old)) as ObjectOfKind[K];
@@ -244,12 +244,25 @@ export class Registry {
    * and the commit's NOTIFY has reached the replicas (see ChangeFollower.heard).
    */
   async write<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    const { result, written } = await this.store.transaction(fn);
+    const { result, written } = await this.transaction(fn);
     if (written.length) {
       await this.follower.committed(written);
       await this.follower.heard(written.at(-1)!.resourceVersion);
     }
     return result;
+  }
+
+  /** One transaction, run again (from scratch, after a pause) while admission asks for it. */
+  private async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; written: Change[] }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.transaction(fn);
+      } catch (err) {
+        if (!(err instanceof RetryAdmission)) throw err;
+        if (attempt >= err.attempts) throw err.final;
+        await new Promise((resolve) => setTimeout(resolve, err.afterMs));
+      }
+    }
   }
 
   private plugins(kind: Kind, operation: Operation): AdmissionPlugin[] {
