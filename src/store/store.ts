@@ -369,6 +369,17 @@ export class StoreTransaction extends StoreReader {
   }
 }
 
+/** SQLSTATEs of a transaction PostgreSQL gave up on because of another one: try it again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/** Whether an error (or what it wraps: drizzle wraps driver errors) is a retryable abort. */
+export function isRetryable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    if (RETRYABLE.has(String((e as { code?: unknown }).code))) return true;
+  }
+  return false;
+}
+
 export class ObjectStore {
   readonly read: StoreReader;
   private readonly db: Executor;
@@ -390,16 +401,26 @@ export class ObjectStore {
     });
   }
 
-  /** Runs `fn` in one database transaction; everything it writes commits or none of it does. */
+  /**
+   * Runs `fn` in one database transaction; everything it writes commits or none of it does. A
+   * transaction PostgreSQL aborts as a deadlock victim or a serialization failure is run again
+   * (at most three times in all): the client never sees that race.
+   */
   async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; written: Change[] }> {
-    let written: Change[] = [];
-    const result = await this.db.transaction(async (dbtx) => {
-      const tx = new StoreTransaction(dbtx as unknown as Executor);
-      const out = await fn(tx);
-      written = tx.written;
-      return out;
-    });
-    if (written.length) this.database.wrote(written.length);
-    return { result, written };
+    for (let attempt = 1; ; attempt++) {
+      let written: Change[] = [];
+      try {
+        const result = await this.db.transaction(async (dbtx) => {
+          const tx = new StoreTransaction(dbtx as unknown as Executor);
+          const out = await fn(tx);
+          written = tx.written;
+          return out;
+        });
+        if (written.length) this.database.wrote(written.length);
+        return { result, written };
+      } catch (err) {
+        if (attempt >= 3 || !isRetryable(err)) throw err;
+      }
+    }
   }
 }
