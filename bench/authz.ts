@@ -186,6 +186,7 @@ function subjectIn(sub: string, subs: string): boolean {
   return set.has(sub);
 }
 
+/** Written apart from RbacIndex's on purpose: the agreement check compares two derivations. */
 function subjectKey(s: Subject, bindingNamespace: string): string | null {
   if (s.kind === 'User') return `u:${s.name}`;
   if (s.kind === 'Group') return `g:${s.name}`;

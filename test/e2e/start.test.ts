@@ -122,12 +122,7 @@ describe('npm start', () => {
   }, 30_000);
 
   it.runIf(!!process.env.TEST_DATABASE_URL)('migrates an empty PostgreSQL database at start (DATABASE_URL)', async () => {
-    const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
-    const name = `keyway_e2e_${randomBytes(4).toString('hex')}`;
-    await admin.unsafe(`create database ${name}`);
-    try {
-      const url = new URL(process.env.TEST_DATABASE_URL!);
-      url.pathname = `/${name}`;
+    await withEmptyDatabase(async (url) => {
       const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
       const token = `pg-${randomBytes(12).toString('hex')}`;
       // two replicas starting at once on one empty database: one migrates, both serve
@@ -141,19 +136,11 @@ describe('npm start', () => {
       }
       await stop(a);
       await stop(b);
-    } finally {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    }
+    });
   }, 60_000);
 
   it.runIf(!!process.env.TEST_DATABASE_URL)('keeps two replicas on one PostgreSQL in agreement: an RBAC change through one holds on the other within 1 s', async () => {
-    const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
-    const name = `keyway_e2e_${randomBytes(4).toString('hex')}`;
-    await admin.unsafe(`create database ${name}`);
-    try {
-      const url = new URL(process.env.TEST_DATABASE_URL!);
-      url.pathname = `/${name}`;
+    await withEmptyDatabase(async (url) => {
       const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
       const token = `pg-${randomBytes(12).toString('hex')}`;
       const env = { KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() };
@@ -180,9 +167,21 @@ describe('npm start', () => {
       await within(async () => (await list()).errors !== undefined);
       await stop(a);
       await stop(b);
-    } finally {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    }
+    });
   }, 60_000);
 });
+
+/** Runs `fn` with the URL of a new, empty database on TEST_DATABASE_URL's server, dropped after. */
+async function withEmptyDatabase(fn: (url: URL) => Promise<void>): Promise<void> {
+  const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+  const name = `keyway_e2e_${randomBytes(4).toString('hex')}`;
+  await admin.unsafe(`create database ${name}`);
+  try {
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = `/${name}`;
+    await fn(url);
+  } finally {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
