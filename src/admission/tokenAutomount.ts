@@ -42,8 +42,8 @@ export const tokenAutomount: AdmissionPlugin = {
     if (!shouldAutomount(serviceAccountOf(request), pod)) return;
     const volumes = pod.spec.volumes ?? [];
     const existing = volumes.find((v) => v.name.startsWith(TOKEN_VOLUME_PREFIX));
-    let volumeName = existing?.name;
-    while (!volumeName || (!existing && volumes.some((v) => v.name === volumeName))) volumeName = generateName(TOKEN_VOLUME_PREFIX);
+    // with none of the Pod's volumes under the prefix, a generated name cannot clash with one
+    const volumeName = existing?.name ?? generateName(TOKEN_VOLUME_PREFIX);
 
     let needed = false;
     const mount = (c: Container): Container => {
