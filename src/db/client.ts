@@ -20,7 +20,13 @@ export type Schema = typeof schema;
 export type Executor = PgDatabase<PgQueryResultHKT, Schema>;
 
 export type DatabaseTarget =
-  | { engine: 'pglite'; dataDir?: string; loadDataDir?: Blob }
+  | {
+      engine: 'pglite';
+      dataDir?: string;
+      loadDataDir?: Blob;
+      /** Written rows between two `analyze` runs (default 5,000). */
+      analyzeEvery?: number;
+    }
   | { engine: 'postgres'; url: string; maxConnections?: number };
 
 export interface Database {
@@ -47,7 +53,7 @@ export interface Database {
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 const ANALYZE = sql`analyze objects, changes`;
-/** PGlite re-analyzes after this many written rows. */
+/** PGlite re-analyzes after this many written rows, unless told otherwise. */
 const ANALYZE_EVERY = 5_000;
 
 /** An arbitrary fixed key: only one migrator at a time per database. */
@@ -57,7 +63,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.engine === 'pglite' ? openPglite(target) : openPostgres(target);
 }
 
-async function openPglite(target: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
+async function openPglite(target: { dataDir?: string; loadDataDir?: Blob; analyzeEvery?: number }): Promise<Database> {
+  const analyzeEvery = target.analyzeEvery ?? ANALYZE_EVERY;
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true, mode: 0o700 });
   const client = await PGlite.create({ dataDir: target.dataDir, loadDataDir: target.loadDataDir });
   const db = drizzlePglite({ client, schema }) as unknown as Executor;
@@ -73,7 +80,7 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob }): Pro
     },
     wrote(rows) {
       unanalyzed += rows;
-      if (unanalyzed < ANALYZE_EVERY || analyzing || client.closed) return;
+      if (unanalyzed < analyzeEvery || analyzing || client.closed) return;
       unanalyzed = 0;
       // queued behind whatever the one connection is doing; statistics are only a hint, so a
       // failure (the database closing meanwhile) is of no consequence

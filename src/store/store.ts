@@ -116,6 +116,14 @@ function selectorSql(selector: Selector): SQL[] {
   });
 }
 
+/**
+ * A keyset page's start: what sorts after `key` within a kind. The whole primary key is in the
+ * row comparison, so the index starts the page instead of filtering a scan of the kind.
+ */
+function keysetAfter(kind: Kind, key: ObjectKey): SQL {
+  return sql`(${objects.kind}, ${objects.namespace}, ${objects.name}) > (${kind}, ${key.namespace}, ${key.name})`;
+}
+
 /** Reads, on the database or inside a transaction. */
 export class StoreReader {
   constructor(protected readonly exec: Executor) {}
@@ -184,10 +192,7 @@ export class StoreReader {
 
   async list<K extends Kind>(kind: K, options: ListOptions): Promise<ListPage<ObjectOfKind[K]>> {
     const where = [this.filters(kind, options)];
-    if (options.after) {
-      // the whole primary key in the row comparison, so the index starts the page (not a filter)
-      where.push(sql`(${objects.kind}, ${objects.namespace}, ${objects.name}) > (${kind}, ${options.after.namespace}, ${options.after.name})`);
-    }
+    if (options.after) where.push(keysetAfter(kind, options.after));
     const found = await this.exec
       .select()
       .from(objects)
@@ -226,12 +231,12 @@ export class StoreReader {
    */
   async *bodies<K extends Kind>(kind: K, pageSize = 5000): AsyncGenerator<ObjectBody<K>> {
     const namespaced = KINDS[kind].namespaced;
-    let after: ObjectKey | undefined;
+    let from: ObjectKey | undefined;
     for (;;) {
       const page = await rows<{ namespace: string; name: string; body: string }>(
         this.exec,
         sql`select ${objects.namespace} as namespace, ${objects.name} as name, ${objects.body}::text as body from ${objects}
-            where ${objects.kind} = ${kind} ${after ? sql`and (${objects.kind}, ${objects.namespace}, ${objects.name}) > (${kind}, ${after.namespace}, ${after.name})` : sql``}
+            where ${objects.kind} = ${kind} ${from ? sql`and ${keysetAfter(kind, from)}` : sql``}
             order by ${objects.namespace}, ${objects.name} limit ${pageSize}`,
       );
       for (const row of page) {
@@ -240,7 +245,7 @@ export class StoreReader {
       }
       if (page.length < pageSize) return;
       const last = page[page.length - 1];
-      after = { namespace: last.namespace, name: last.name };
+      from = { namespace: last.namespace, name: last.name };
     }
   }
 
