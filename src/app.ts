@@ -36,12 +36,13 @@ import type { Logger } from './log.js';
 import { Registry } from './registry/registry.js';
 import { SYSTEM_NAMESPACES } from './resources/namespace/strategy.js';
 import { strategies } from './resources/strategies.js';
-import { createServer, type KeywayServer } from './server.js';
+import { createServer, type HttpOptions, type KeywayServer } from './server.js';
 import { SigningKeyStore } from './store/signingKeys.js';
 import { ObjectStore } from './store/store.js';
 import { KeyRing } from './tokens/keys.js';
 import { TokenIssuer } from './tokens/request.js';
 import { TokenRevoker } from './tokens/revocation.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
 
 export interface AppOptions {
   database: Database;
@@ -62,6 +63,8 @@ export interface AppOptions {
   /** Off in tests that need to watch what controllers would otherwise change. */
   controllers?: boolean;
   pollIntervalMs?: number;
+  /** The HTTP surface's limits and browser policy (defaults: 3 MiB bodies, no anonymous introspection, no CORS). */
+  http?: Partial<HttpOptions>;
 }
 
 /** What start-up reads from files before the app is built. */
@@ -163,6 +166,11 @@ export class App {
       reader: this.store.read,
       log,
       discovery: { issuer, jwksURI: options.jwksURI ?? `${issuer}/openid/v1/jwks` },
+      http: {
+        maxRequestBodyBytes: options.http?.maxRequestBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        publicIntrospection: options.http?.publicIntrospection ?? false,
+        corsOrigins: options.http?.corsOrigins ?? [],
+      },
       ready: () => this.ready,
     });
   }

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { DatabaseTarget } from './db/client.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
 
 export interface Config {
   port: number;
@@ -34,6 +35,12 @@ export interface Config {
   /** Where OIDC discovery says the JWKS is (default `<issuer>/openid/v1/jwks`). */
   jwksURI: string;
   logLevel: string;
+  /** Larger request bodies get 413 (kube-apiserver's `--max-request-body-bytes`). */
+  maxRequestBodyBytes: number;
+  /** Whether anonymous callers may introspect the schema. */
+  publicIntrospection: boolean;
+  /** Browser origins allowed by CORS; none: no CORS headers at all. */
+  corsOrigins: string[];
 }
 
 /** A Go duration (`24h`, `1h30m`, `90s`) or a number of seconds, in seconds. */
@@ -85,6 +92,20 @@ const EnvSchema = z.object({
   KEYWAY_ROOT_CA_FILE: nonEmpty.optional(),
   KEYWAY_JWKS_URI: z.url().optional(),
   KEYWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KEYWAY_MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES),
+  KEYWAY_PUBLIC_INTROSPECTION: z.enum(['true', 'false']).default('false'),
+  KEYWAY_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const origins = (v ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+      for (const origin of origins) {
+        if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+          ctx.addIssue({ code: 'custom', message: `${JSON.stringify(origin)} is not an origin (scheme://host[:port])` });
+        }
+      }
+      return origins;
+    }),
 });
 
 export class ConfigError extends Error {}
@@ -131,5 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rootCAFile: e.KEYWAY_ROOT_CA_FILE,
     jwksURI: e.KEYWAY_JWKS_URI ?? `${issuer}/openid/v1/jwks`,
     logLevel: e.KEYWAY_LOG_LEVEL,
+    maxRequestBodyBytes: e.KEYWAY_MAX_REQUEST_BODY_BYTES,
+    publicIntrospection: e.KEYWAY_PUBLIC_INTROSPECTION === 'true',
+    corsOrigins: e.KEYWAY_CORS_ORIGINS,
   };
 }

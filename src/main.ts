@@ -29,6 +29,11 @@ async function main(): Promise<void> {
     oidcIssuersFile: config.oidcIssuersFile,
     rootCAFile: config.rootCAFile,
     jwksURI: config.jwksURI,
+    http: {
+      maxRequestBodyBytes: config.maxRequestBodyBytes,
+      publicIntrospection: config.publicIntrospection,
+      corsOrigins: config.corsOrigins,
+    },
   });
   await app.start();
 

@@ -12,6 +12,9 @@ import type { RequestAuthenticator } from './authn/request.js';
 import type { Authorizer } from './authz/authorizer.js';
 import { RequestAuthorizer } from './authz/request.js';
 import type { Context, Services } from './context.js';
+import { useBodyLimit } from './http/bodyLimit.js';
+import { useInputErrorsWithoutValues } from './http/inputErrors.js';
+import { useAnonymousIntrospection } from './http/introspection.js';
 import { useOidcDiscovery, type DiscoveryOptions } from './http/oidc.js';
 import type { Logger } from './log.js';
 import { ObjectLoader } from './registry/loader.js';
@@ -28,6 +31,14 @@ export interface ServerDeps {
   discovery: DiscoveryOptions;
   /** True once migrations ran and the policy engine loaded. */
   ready: () => boolean;
+  http: HttpOptions;
+}
+
+export interface HttpOptions {
+  maxRequestBodyBytes: number;
+  publicIntrospection: boolean;
+  /** Origins CORS allows; empty: no CORS headers, so browsers keep other origins out. */
+  corsOrigins: string[];
 }
 
 export type KeywayServer = YogaServerInstance<Record<string, unknown>, Context>;
@@ -93,6 +104,9 @@ export function createServer(deps: ServerDeps): KeywayServer {
   const plugins: Plugin[] = [
     useReadinessCheck({ endpoint: '/readyz', check: () => deps.ready() }),
     useOidcDiscovery(deps.services.keys, deps.discovery),
+    useBodyLimit(deps.http.maxRequestBodyBytes),
+    useInputErrorsWithoutValues(),
+    useAnonymousIntrospection(deps.http.publicIntrospection) as Plugin,
   ];
   return createYoga<Record<string, unknown>, Context>({
     schema,
@@ -107,6 +121,7 @@ export function createServer(deps: ServerDeps): KeywayServer {
       headers: JSON.stringify({ Authorization: 'Bearer <paste a token here>' }, null, 2),
     },
     maskedErrors: { maskError: maskError(deps.log) },
+    cors: deps.http.corsOrigins.length ? { origin: deps.http.corsOrigins, credentials: false } : false,
     plugins,
     context: ({ request }): Context | Promise<Context> => {
       // Before trusting anything it remembers, a replica applies every change announced to it.

@@ -7,6 +7,7 @@
 import type { RequestAttributes } from '../authz/authorizer.js';
 import type { RequestAuthorizer } from '../authz/request.js';
 import { ApiError, badRequest } from '../errors.js';
+import { dict } from '../util/maps.js';
 import {
   ALL_AUTHENTICATED,
   ALL_UNAUTHENTICATED,
@@ -18,16 +19,28 @@ import {
 
 const EXTRA_PREFIX = 'impersonate-extra-';
 
+/**
+ * `unescapeExtraKey`: an extra's key is percent-encoded in its header name; one that does not
+ * decode is kept as it came (Kubernetes records malformed keys rather than dropping them).
+ */
+export function unescapeExtraKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
+
 /** The impersonation a request asks for, or null. Multiple values of a header arrive comma-joined. */
 export function requestedImpersonation(headers: Headers) {
   const username = headers.get('impersonate-user');
   const groupsHeader = headers.get('impersonate-group');
   const uid = headers.get('impersonate-uid');
-  const extra: Record<string, string[]> = {};
+  // keys are the caller's: a null-prototype map keeps `__proto__` a key like any other
+  const extra = dict<string[]>();
   headers.forEach((value, key) => {
-    if (key.startsWith(EXTRA_PREFIX)) {
-      extra[decodeURIComponent(key.slice(EXTRA_PREFIX.length)).toLowerCase()] = value.split(',').map((v) => v.trim());
-    }
+    // header names arrive lower-cased, as Kubernetes lower-cases them before unescaping
+    if (key.startsWith(EXTRA_PREFIX)) extra[unescapeExtraKey(key.slice(EXTRA_PREFIX.length))] = value.split(',').map((v) => v.trim());
   });
   const groups = groupsHeader === null ? [] : groupsHeader.split(',').map((g) => g.trim()).filter(Boolean);
   if (username === null && uid === null && groups.length === 0 && Object.keys(extra).length === 0) return null;

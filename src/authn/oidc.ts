@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { unverifiedIssuer } from '../tokens/jwt.js';
 import { AuthenticationError, type AuthResponse, type TokenAuthenticator } from './authenticator.js';
+import { LEEWAY_SECONDS } from './serviceaccount.js';
 
 const ClaimMapping = z.object({ claim: z.string().min(1), prefix: z.string().optional() });
 
@@ -94,15 +95,21 @@ export class ExternalIssuerAuthenticator implements TokenAuthenticator {
     const { config } = issuer;
     let payload: Record<string, unknown>;
     try {
+      // Kubernetes' JWT authenticator requires `exp`: a token without one would be good forever.
+      // `nbf` and `iat` get the leeway our own tokens get.
       ({ payload } = await jwtVerify(token, issuer.keys, {
         issuer: config.issuer.url,
         audience: config.issuer.audiences,
-        clockTolerance: 60,
+        requiredClaims: ['exp'],
+        clockTolerance: LEEWAY_SECONDS,
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
       }));
     } catch (err) {
       if (err instanceof joseErrors.JOSEError || err instanceof AuthenticationError) return fail(`oidc: ${err.message}`);
       throw err;
+    }
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + LEEWAY_SECONDS) {
+      fail('oidc: "iat" claim timestamp check failed (issued in the future)');
     }
     const mappings = config.claimMappings;
     const rawUser = payload[mappings.username.claim];
@@ -124,7 +131,7 @@ export class ExternalIssuerAuthenticator implements TokenAuthenticator {
       user: { username, uid: typeof uidClaim === 'string' ? uidClaim : '', groups, extra: {} },
       audiences: [],
       // nothing here can learn of a revocation at the issuer: a success holds until the token expires
-      cache: { dependsOn: [], notAfter: typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity },
+      cache: { dependsOn: [], notAfter: (payload.exp as number) * 1000 },
     };
   }
 }

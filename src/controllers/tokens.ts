@@ -4,7 +4,6 @@
  * account is filled in (token, namespace, ca.crt, uid annotation), deleted if its account is
  * gone, and deleted with its account. Also records when a legacy token was last used.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Secret } from '../apis/core.js';
 import { CONTROLLER_USER } from '../authn/identity.js';
 import { LEGACY_TOKEN_LAST_USED_LABEL } from '../authn/credentials.js';
@@ -22,6 +21,7 @@ import { legacyClaims } from '../tokens/claims.js';
 import { signJwt } from '../tokens/jwt.js';
 import type { KeyRing } from '../tokens/keys.js';
 import { Controller } from './controller.js';
+import { jsonEqual } from '../util/maps.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const ctx = { user: CONTROLLER_USER };
@@ -103,7 +103,7 @@ export class TokensController extends Controller {
     }
     if (!data.namespace) data.namespace = b64(namespace);
     if (data['ca.crt'] !== b64(this.rootCA)) data['ca.crt'] = b64(this.rootCA);
-    const unchanged = isDeepStrictEqual(data, secret.data) && !!uid;
+    const unchanged = jsonEqual(data, secret.data) && !!uid;
     if (unchanged) return;
     await this.registry.update(
       'Secret',

@@ -126,7 +126,7 @@ export function parseSelector(input: string): Selector {
       case '<': {
         operator = opTok.kind === '>' ? 'gt' : 'lt';
         const value = parseExactValue();
-        if (!/^[+-]?\d+$/.test(value)) {
+        if (parseInt64(value) === null) {
           throw new SelectorError(
             `values[0]: Invalid value: ${JSON.stringify(value)}: for 'Gt', 'Lt' operators, the value must be an integer`,
           );
@@ -180,6 +180,20 @@ export function parseSelector(input: string): Selector {
   }
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Go's `strconv.ParseInt(value, 10, 64)`: a decimal integer with an optional sign, within 64
+ * bits, else null. Selectors' `gt`/`lt` operands and the label values they compare must be one.
+ */
+export function parseInt64(value: string): bigint | null {
+  // 20 digits and a sign is the longest int64 (leading zeros aside)
+  if (!/^[+-]?\d+$/.test(value) || value.replace(/^[+-]?0*/, '').length > 19) return null;
+  const n = BigInt(value);
+  return n >= INT64_MIN && n <= INT64_MAX ? n : null;
+}
+
 /** Whether a label set satisfies every requirement. */
 export function matches(selector: Selector, labels: StringMap): boolean {
   return selector.every((r) => requirementMatches(r, labels));
@@ -202,9 +216,10 @@ function requirementMatches(r: Requirement, labels: StringMap): boolean {
       return !has;
     case 'gt':
     case 'lt': {
-      if (!has || !/^[+-]?\d+$/.test(value!)) return false;
-      const left = BigInt(value!);
-      const right = BigInt(r.values[0]);
+      // a label value that is not an int64 matches neither (`labels.Requirement.Matches`)
+      const left = has ? parseInt64(value!) : null;
+      const right = parseInt64(r.values[0]);
+      if (left === null || right === null) return false;
       return r.operator === 'gt' ? left > right : left < right;
     }
   }

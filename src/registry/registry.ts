@@ -5,7 +5,7 @@
  * store it with its change-log row. After the commit the caller waits until this replica's
  * followers have seen the write, so its next request reads its own writes.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { dict, jsonEqual } from '../util/maps.js';
 import { randomUUID } from 'node:crypto';
 import { KINDS, type Kind, type ObjectOfKind } from '../apis/kinds.js';
 import { formatTime, nowSeconds, type KubeObject, type ObjectMetaInput } from '../apis/meta.js';
@@ -17,6 +17,7 @@ import { alreadyExists, badRequest, conflict, invalid, notFound } from '../error
 import type { Change, ListOptions, ListPage, ObjectStore, StoreTransaction } from '../store/store.js';
 import { field, type ErrorList } from '../validation/field.js';
 import { validateObjectMeta } from '../validation/objectmeta.js';
+import { validateStorage } from '../validation/storage.js';
 import { generateName } from './names.js';
 import type { Strategy } from './strategy.js';
 import type { Selector } from '../labels/selector.js';
@@ -34,11 +35,14 @@ export interface WriteContext {
 
 export type Strategies = { [K in Kind]: Strategy<ObjectOfKind[K]> };
 
-/** Drops null and undefined members, deeply: absent and null mean the same inside an input. */
+/**
+ * Drops null and undefined members, deeply: absent and null mean the same inside an input. Maps
+ * come out null-prototype, so a key such as `__proto__` stays data.
+ */
 export function compact<T>(value: T): T {
   if (Array.isArray(value)) return value.map(compact) as T;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {};
+    const out = dict<unknown>();
     for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = compact(v);
     return out as T;
   }
@@ -131,6 +135,7 @@ export class Registry {
         strategy.validateName,
       ),
       ...strategy.validate(request.object),
+      ...validateStorage(request.object),
     ];
     if (errs.length) throw invalid(kind, name || meta.generateName || '', errs);
     await this.validateAdmission(request);
@@ -172,8 +177,10 @@ export class Registry {
     if (meta.resourceVersion && meta.resourceVersion !== old.metadata.resourceVersion) throw conflict(kind, name);
 
     const body: Record<string, unknown> = { ...bodyOf(old) };
+    const sent = new Set<string>();
     for (const [key, value] of Object.entries(rawBody)) {
       if (value === undefined) continue;
+      sent.add(key);
       if (value === null) delete body[key];
       else body[key] = compact(value);
     }
@@ -191,13 +198,14 @@ export class Registry {
     request.object = await this.mutate(request);
     const errs: ErrorList = [
       ...validateObjectMeta(request.object.metadata, info.namespaced, strategy.validateName),
-      ...strategy.validateUpdate(request.object, old),
+      ...strategy.validateUpdate(request.object, old, sent),
+      ...validateStorage(request.object),
     ];
     if (errs.length) throw invalid(kind, name, errs);
     await this.validateAdmission(request);
 
-    const bodyChanged = !isDeepStrictEqual(bodyOf(request.object), bodyOf(old));
-    if (!bodyChanged && isDeepStrictEqual(request.object.metadata, old.metadata)) return old as ObjectOfKind[K]; // nothing to write
+    const bodyChanged = !jsonEqual(bodyOf(request.object), bodyOf(old));
+    if (!bodyChanged && jsonEqual(request.object.metadata, old.metadata)) return old as ObjectOfKind[K]; // nothing to write
     if (bodyChanged) request.object.metadata = { ...request.object.metadata, generation: old.metadata.generation + 1 };
     return (await tx.update(request.object)) as ObjectOfKind[K];
   }

@@ -18,7 +18,8 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   validate(obj: T): ErrorList;
   /** Carries over what an update may not change and normalises the rest. */
   prepareForUpdate(obj: T, old: T): T;
-  validateUpdate(obj: T, old: T): ErrorList;
+  /** `sent`: the body fields the update carried (the rest were kept from `old`). */
+  validateUpdate(obj: T, old: T, sent: ReadonlySet<string>): ErrorList;
   /**
    * Called on delete. Returns the object to keep instead of removing it (a Namespace goes
    * Terminating), or null to remove it. Throws an ApiError to refuse the delete.

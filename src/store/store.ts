@@ -13,6 +13,7 @@ import { KINDS, type Kind, type ObjectOfKind } from '../apis/kinds.js';
 import { rows, type Database, type Executor } from '../db/client.js';
 import { changes, objects } from '../db/schema.js';
 import type { Selector } from '../labels/selector.js';
+import { isStorable } from '../validation/storage.js';
 
 export const CHANGES_CHANNEL = 'keyway_changes';
 const WRITE_LOCK = 4_242_002;
@@ -56,7 +57,13 @@ export interface ListPage<T> {
 
 type Row = typeof objects.$inferSelect;
 
-function toRow(obj: KubeObject, resourceVersion: number): Row {
+/** A JSON value as a jsonb parameter: maps may be null-prototype, which drizzle's mapping cannot take. */
+function jsonb(value: unknown): SQL {
+  return sql`${JSON.stringify(value)}::jsonb`;
+}
+
+/** The row of an object, its JSON columns as SQL parameters (for insert and update). */
+function toRow(obj: KubeObject, resourceVersion: number) {
   const { kind, metadata, ...body } = obj as KubeObject & Record<string, unknown>;
   delete body.apiVersion;
   return {
@@ -68,9 +75,9 @@ function toRow(obj: KubeObject, resourceVersion: number): Row {
     generation: metadata.generation,
     creationTimestamp: new Date(metadata.creationTimestamp),
     deletionTimestamp: metadata.deletionTimestamp ? new Date(metadata.deletionTimestamp) : null,
-    labels: metadata.labels,
-    annotations: metadata.annotations,
-    body,
+    labels: jsonb(metadata.labels),
+    annotations: jsonb(metadata.annotations),
+    body: jsonb(body),
   };
 }
 
@@ -109,8 +116,10 @@ function selectorSql(selector: Selector): SQL[] {
         return sql`${value(r.key)} is null`;
       case 'gt':
       case 'lt': {
+        // as `matches()`: the label value must be an int64 (the parser held the operand to one)
         const op = r.operator === 'gt' ? sql`>` : sql`<`;
-        return sql`(case when ${value(r.key)} ~ '^[+-]?[0-9]+$' then ${value(r.key)}::numeric ${op} ${r.values[0]}::numeric else false end)`;
+        const v = value(r.key);
+        return sql`(case when ${v} ~ '^[+-]?[0-9]+$' then (case when ${v}::numeric between -9223372036854775808 and 9223372036854775807 then ${v}::numeric ${op} ${r.values[0]}::numeric else false end) else false end)`;
       }
     }
   });
@@ -124,7 +133,18 @@ function keysetAfter(kind: Kind, key: ObjectKey): SQL {
   return sql`(${objects.kind}, ${objects.namespace}, ${objects.name}) > (${kind}, ${key.namespace}, ${key.name})`;
 }
 
-/** Reads, on the database or inside a transaction. */
+/**
+ * Whether a key could name a stored object. One that could not (a NUL, an unpaired surrogate:
+ * validation refuses both on write) names nothing, and is never sent to the database, which
+ * would refuse it with an error rather than an empty answer.
+ */
+function couldExist(namespace: string | undefined, name?: string): boolean {
+  return (namespace === undefined || isStorable(namespace)) && (name === undefined || isStorable(name));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads, on the database or inside a transaction. Keys that cannot be stored find nothing. */
 export class StoreReader {
   constructor(protected readonly exec: Executor) {}
 
@@ -134,6 +154,7 @@ export class StoreReader {
     name: string,
     lock?: 'share' | 'update',
   ): Promise<ObjectOfKind[K] | null> {
+    if (!couldExist(namespace, name)) return null;
     let query = this.exec
       .select()
       .from(objects)
@@ -147,6 +168,7 @@ export class StoreReader {
 
   /** An object of a kind by its uid (issued-token records are named by theirs). */
   async getByUid<K extends Kind>(kind: K, uid: string): Promise<ObjectOfKind[K] | null> {
+    if (!UUID.test(uid)) return null;
     const [row] = await this.exec
       .select()
       .from(objects)
@@ -159,6 +181,7 @@ export class StoreReader {
    * resource's own `store.ts` builds the conditions its queries need; nothing else does.
    */
   async where<K extends Kind>(kind: K, condition: SQL, options: { namespace?: string; limit?: number } = {}): Promise<ObjectOfKind[K][]> {
+    if (!couldExist(options.namespace)) return [];
     const found = await this.exec
       .select()
       .from(objects)
@@ -170,9 +193,10 @@ export class StoreReader {
 
   /** Several objects by key, in the order asked, null where missing. */
   async getMany(keys: readonly { kind: Kind; namespace: string; name: string }[]): Promise<(KubeObject | null)[]> {
-    if (keys.length === 0) return [];
+    const asked = keys.filter((k) => couldExist(k.namespace, k.name));
+    if (asked.length === 0) return keys.map(() => null);
     const tuples = sql.join(
-      keys.map((k) => sql`(${k.kind}, ${k.namespace}, ${k.name})`),
+      asked.map((k) => sql`(${k.kind}, ${k.namespace}, ${k.name})`),
       sql`, `,
     );
     const found = await this.exec
@@ -191,6 +215,9 @@ export class StoreReader {
   }
 
   async list<K extends Kind>(kind: K, options: ListOptions): Promise<ListPage<ObjectOfKind[K]>> {
+    if (!couldExist(options.namespace) || (options.after && !couldExist(options.after.namespace, options.after.name))) {
+      return { items: [], hasNextPage: false };
+    }
     const where = [this.filters(kind, options)];
     if (options.after) where.push(keysetAfter(kind, options.after));
     const found = await this.exec
@@ -206,6 +233,7 @@ export class StoreReader {
   }
 
   async count(kind: Kind, options: { namespace?: string; selector?: Selector }): Promise<number> {
+    if (!couldExist(options.namespace)) return 0;
     const [row] = await this.exec
       .select({ n: sql<string>`count(*)` })
       .from(objects)

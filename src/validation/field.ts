@@ -45,8 +45,9 @@ export class FieldError {
     return s;
   }
 
+  /** `path: body`; an error about the whole object has no path. */
   toString(): string {
-    return `${this.field}: ${this.body()}`;
+    return this.field ? `${this.field}: ${this.body()}` : this.body();
   }
 }
 
@@ -82,6 +83,8 @@ type At = Path | string;
 export const field = {
   required: (at: At, detail = '') => new FieldError('FieldValueRequired', String(at), OMIT, detail),
   invalid: (at: At, value: unknown, detail: string) => new FieldError('FieldValueInvalid', String(at), value, detail),
+  /** Invalid, without repeating the value (it may be secret, or unprintable). */
+  invalidOmitted: (at: At, detail: string) => new FieldError('FieldValueInvalid', String(at), OMIT, detail),
   forbidden: (at: At, detail: string) => new FieldError('FieldValueForbidden', String(at), OMIT, detail),
   tooLong: (at: At, max: number) =>
     new FieldError('FieldValueTooLong', String(at), OMIT, `must have at most ${max} bytes`),

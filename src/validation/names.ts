@@ -79,10 +79,18 @@ export const nameIsDNSLabel: NameValidator = (name, prefix) =>
 export const nameIsDNSSubdomain: NameValidator = (name, prefix) =>
   isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
 
-/** RBAC names: `path.IsValidPathSegmentName`, no length or DNS rule. */
+/**
+ * The longest RBAC name Keyway stores. Kubernetes sets none (etcd keys may be long); a name is
+ * part of PostgreSQL's primary-key index, whose rows must fit in a third of a page (2,704 bytes).
+ */
+export const PATH_SEGMENT_NAME_MAX_BYTES = 1024;
+
+/** RBAC names: `path.IsValidPathSegmentName`, no DNS rule; at most 1,024 bytes (see above). */
 export const nameIsPathSegment: NameValidator = (name, prefix) => {
   if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
-  return ['/', '%'].filter((illegal) => name.includes(illegal)).map((illegal) => `may not contain '${illegal}'`);
+  const errs = ['/', '%'].filter((illegal) => name.includes(illegal)).map((illegal) => `may not contain '${illegal}'`);
+  if (Buffer.byteLength(name) > PATH_SEGMENT_NAME_MAX_BYTES) errs.push(`must be no more than ${PATH_SEGMENT_NAME_MAX_BYTES} bytes`);
+  return errs;
 };
 
 const qualifiedNameMsg =

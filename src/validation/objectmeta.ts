@@ -2,7 +2,7 @@
  * ObjectMeta validation (`k8s.io/apimachinery/pkg/api/validation/objectmeta.go`): names,
  * namespace, labels and annotations, every error collected with its path.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { jsonEqual } from '../util/maps.js';
 import type { StringMap } from '../apis/meta.js';
 import { field, Path, type ErrorList } from './field.js';
 import { isDNS1123Label, isQualifiedName, isValidLabelValue, type NameValidator } from './names.js';
@@ -64,5 +64,5 @@ export function validateObjectMeta(meta: MetaToValidate, namespaced: boolean, na
 
 /** `ValidateImmutableField`: an update may not change the value. */
 export function validateImmutable(newValue: unknown, oldValue: unknown, at: Path | string): ErrorList {
-  return isDeepStrictEqual(newValue, oldValue) ? [] : [field.invalid(at, newValue, 'field is immutable')];
+  return jsonEqual(newValue, oldValue) ? [] : [field.invalid(at, newValue, 'field is immutable')];
 }

@@ -163,7 +163,7 @@ describe('authorization coverage', () => {
     await run(docs('Namespace', 'metadata { name }').delete, { name: 'walk-namespace' });
     await run(`mutation { createServiceAccountToken(namespace: "walk", name: "runner", input: { audiences: ["a"] }) { ${selectAll(schema.getType('TokenRequestStatus')!)} } }`);
     await run(`mutation ($jti: String!) { revokeServiceAccountToken(jti: $jti) { metadata { name } } }`, { jti });
-    await run('mutation { revokeServiceAccountTokens(namespace: "walk", name: "runner") { revoked } }');
+    await run(`mutation { revokeServiceAccountTokens(namespace: "walk", name: "runner") { ${selectAll(schema.getType('RevokeServiceAccountTokensResult')!)} } }`);
     await run('mutation { rotateSigningKey { kid } }');
   });
   afterAll(() => t.close());

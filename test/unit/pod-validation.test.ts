@@ -284,10 +284,10 @@ describe('Pod spec validation (ValidatePodSpec)', () => {
 describe('Pod updates', () => {
   const old = pod();
   it('allows label and annotation changes', () => {
-    expect(podStrategy.validateUpdate({ ...old, metadata: { ...metadata, labels: { a: 'b' } } }, old)).toEqual([]);
+    expect(podStrategy.validateUpdate({ ...old, metadata: { ...metadata, labels: { a: "b" } } }, old, new Set())).toEqual([]);
   });
   it('forbids spec changes', () => {
-    expect(podStrategy.validateUpdate(pod((s) => (s.nodeName = 'other')), old).map(String)).toEqual([
+    expect(podStrategy.validateUpdate(pod((s) => (s.nodeName = "other")), old, new Set(["spec"])).map(String)).toEqual([
       'spec: Forbidden: pod updates may not change fields other than `metadata.labels` and `metadata.annotations`',
     ]);
   });

@@ -73,7 +73,7 @@ describe('bindings', () => {
   it('refuses a changed roleRef', () => {
     const old = rb({ kind: 'Role', name: 'a' }, []);
     const next = rb({ kind: 'Role', name: 'b' }, []);
-    expect(roleBindingStrategy.validateUpdate(next, old).map(String)).toEqual([
+    expect(roleBindingStrategy.validateUpdate(next, old, new Set(['roleRef'])).map(String)).toEqual([
       `roleRef: Invalid value: {"apiGroup":"${G}","kind":"Role","name":"b"}: cannot change roleRef`,
     ]);
   });

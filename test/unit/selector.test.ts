@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matches, parseSelector, SelectorError } from '../../src/labels/selector.js';
 
-const labels = { app: 'web', tier: 'frontend', env: 'prod', replicas: '3', empty: '' };
+const labels = { app: 'web', tier: 'frontend', env: 'prod', replicas: '3', empty: '', big: '99999999999999999999', neg: '-5' };
 
 describe('label selector matching', () => {
   it.each([
@@ -29,6 +29,14 @@ describe('label selector matching', () => {
     ['replicas<4', true],
     ['app>1', false],
     ['missing<9', false],
+    ['replicas>+2', true],
+    ['replicas>-0002', true],
+    ['neg<0', true],
+    ['neg>-6', true],
+    // past int64 a label value compares as no integer at all (Go's ParseInt fails)
+    ['big>1', false],
+    ['big<1', false],
+    ['replicas<9223372036854775807', true],
     ['empty=', true],
     ['empty', true],
     ['empty in ()', true],
@@ -48,6 +56,9 @@ describe('label selector parse errors', () => {
     ['app in web', "unable to parse requirement: found 'web', expected: '('"],
     ['app in (a b)', "unable to parse requirement: found 'b', expected: ',' or ')'"],
     ['replicas>x', 'for \'Gt\', \'Lt\' operators, the value must be an integer'],
+    ['replicas>9223372036854775808', 'for \'Gt\', \'Lt\' operators, the value must be an integer'],
+    ['replicas<-9223372036854775809', 'for \'Gt\', \'Lt\' operators, the value must be an integer'],
+    [`replicas>${'7'.repeat(200_000)}`, 'for \'Gt\', \'Lt\' operators, the value must be an integer'],
     ['app=bad value', "unable to parse requirement: found 'value', expected: ',' or 'end of string'"],
     ['-bad=x', 'key: Invalid value: "-bad"'],
     ['app=-bad', 'values: Invalid value: "-bad"'],

@@ -2,25 +2,11 @@
  * authentication.k8s.io for GraphQL: TokenReview (as a query: it changes nothing) and the
  * caller's own identity (SelfSubjectReview, here `whoami`).
  */
-import { GraphQLError } from 'graphql';
 import { AuthenticationError } from '../../authn/authenticator.js';
 import type { UserInfo } from '../../authn/identity.js';
 import { builder } from '../../builder.js';
 import { badRequest } from '../../errors.js';
 import { canDo } from '../common/attributes.js';
-
-function parseStringListMap(value: unknown): Record<string, string[]> {
-  const bad = () => new GraphQLError('StringListMap must be an object whose values are lists of strings', { extensions: { code: 'BAD_REQUEST' } });
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad();
-  for (const v of Object.values(value)) if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw bad();
-  return value as Record<string, string[]>;
-}
-
-builder.scalarType('StringListMap', {
-  description: 'A JSON object of string keys to lists of strings (a user\'s `extra`).',
-  serialize: (value) => value as Record<string, string[]>,
-  parseValue: parseStringListMap,
-});
 
 export const UserInfoRef = builder.objectRef<UserInfo>('UserInfo').implement({
   description: 'An authenticated identity, as Kubernetes describes one.',

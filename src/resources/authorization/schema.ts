@@ -9,7 +9,7 @@ import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { badRequest, invalid } from '../../errors.js';
 import { field } from '../../validation/field.js';
-import { canDo } from '../common/attributes.js';
+import { allOf, canDo } from '../common/attributes.js';
 import { RoleRefRef, SubjectRef } from '../rbac/schema.js';
 
 const ResourceAttributesInput = builder.inputType('ResourceAttributesInput', {
@@ -171,7 +171,7 @@ builder.queryFields((t) => ({
     type: [WhoCanEntryRef],
     nullable: true,
     description:
-      'Who may do something, and through which bindings. `resource` may name a subresource (`serviceaccounts/token`). (RBAC: list clusterrolebindings, and rolebindings in the namespace)',
+      'Who may do something, and through which bindings. `resource` may name a subresource (`serviceaccounts/token`). The answer is read from the roles\' rules, so it asks to read them: (RBAC: list clusterrolebindings and clusterroles, and rolebindings and roles in the namespace)',
     args: {
       verb: t.arg.string({ required: true }),
       resource: t.arg.string({ required: true }),
@@ -179,15 +179,14 @@ builder.queryFields((t) => ({
       namespace: t.arg.string({ required: false }),
       name: t.arg.string({ required: false }),
     },
-    authScopes: (_root, args) =>
-      args.namespace
-        ? {
-            $all: {
-              k8s: canDo('list', 'rbac.authorization.k8s.io', 'clusterrolebindings'),
-              $any: { k8s: canDo('list', 'rbac.authorization.k8s.io', 'rolebindings', args.namespace) },
-            },
-          }
-        : { k8s: canDo('list', 'rbac.authorization.k8s.io', 'clusterrolebindings') },
+    // Which bindings allow a request says what their roles' rules hold (resourceNames included):
+    // a caller who may not read those roles may not ask.
+    authScopes: (_root, args) => {
+      const rbac = (resource: string, namespace = '') => canDo('list', 'rbac.authorization.k8s.io', resource, namespace);
+      const questions = [rbac('clusterrolebindings'), rbac('clusterroles')];
+      if (args.namespace) questions.push(rbac('rolebindings', args.namespace), rbac('roles', args.namespace));
+      return allOf(questions);
+    },
     resolve: (_root, args, ctx) => {
       const [resource, subresource = ''] = args.resource.split('/', 2);
       return whoCan(ctx.rbac, {

@@ -6,6 +6,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { isKind, KINDS, type Kind } from '../../apis/kinds.js';
 import { builder } from '../../builder.js';
 import { badRequest } from '../../errors.js';
+import { isStorable } from '../../validation/storage.js';
 import { can } from './attributes.js';
 
 interface ObjectId {
@@ -22,7 +23,7 @@ export function parseNodeId(globalId: string): ObjectId {
     throw badRequest(`invalid node id ${JSON.stringify(globalId)}`);
   }
   const { typename, id } = decoded;
-  if (!isKind(typename)) throw badRequest(`invalid node id ${JSON.stringify(globalId)}`);
+  if (!isKind(typename) || !isStorable(id)) throw badRequest(`invalid node id ${JSON.stringify(globalId)}`);
   if (!KINDS[typename].namespaced) return { kind: typename, namespace: '', name: id };
   const slash = id.indexOf('/');
   if (slash <= 0) throw badRequest(`invalid node id ${JSON.stringify(globalId)}`);

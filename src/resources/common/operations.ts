@@ -13,6 +13,7 @@ import { badRequest } from '../../errors.js';
 import { parseSelector, SelectorError, type Selector } from '../../labels/selector.js';
 import type { ObjectInput } from '../../registry/registry.js';
 import type { ObjectKey } from '../../store/store.js';
+import { isStorable } from '../../validation/storage.js';
 import { can } from './attributes.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -33,7 +34,9 @@ export function decodeCursor(cursor: string | null | undefined): ObjectKey | und
   if (!cursor) return undefined;
   try {
     const [namespace, name] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof namespace === 'string' && typeof name === 'string') return { namespace, name };
+    if (typeof namespace === 'string' && typeof name === 'string' && isStorable(namespace) && isStorable(name)) {
+      return { namespace, name };
+    }
   } catch {
     // fall through
   }

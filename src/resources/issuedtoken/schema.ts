@@ -5,8 +5,11 @@
 import type { IssuedToken } from '../../apis/authentication.js';
 import { SERVICE_ACCOUNT_UID_LABEL } from '../../apis/authentication.js';
 import { builder } from '../../builder.js';
-import { notFound } from '../../errors.js';
-import { can } from '../common/attributes.js';
+import type { Context } from '../../context.js';
+import { invalid, notFound } from '../../errors.js';
+import type { RevokedTokens } from '../../tokens/revocation.js';
+import { field } from '../../validation/field.js';
+import { allOf, can } from '../common/attributes.js';
 import { ObjectMetaRef } from '../common/meta.js';
 import { defineOperations, listConnection, nodeBasics } from '../common/operations.js';
 import { ServiceAccountRef } from '../serviceaccount/schema.js';
@@ -69,9 +72,37 @@ builder.objectField(ServiceAccountRef, 'issuedTokens', (t) =>
   }),
 );
 
-const RevokeResultRef = builder.objectRef<{ revoked: number }>('RevokeServiceAccountTokensResult').implement({
-  fields: (t) => ({ revoked: t.exposeInt('revoked', { description: 'How many tokens this call revoked.' }) }),
+const RevokeResultRef = builder.objectRef<RevokedTokens>('RevokeServiceAccountTokensResult').implement({
+  fields: (t) => ({
+    revoked: t.exposeInt('revoked', { description: 'How many tokens this call ended, of both kinds.' }),
+    issuedTokens: t.exposeInt('issuedTokens', { description: 'Issued (TokenRequest) tokens revoked.' }),
+    legacyTokens: t.exposeInt('legacyTokens', {
+      description: 'Legacy token Secrets marked `kubernetes.io/legacy-token-invalid-since`.',
+    }),
+  }),
 });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** @throws INVALID unless a jti (a lower-case UUID, as Keyway issues them). */
+function checkJti(jti: string): void {
+  if (!UUID.test(jti)) throw invalid('IssuedToken', '', [field.invalidOmitted('jti', 'must be the jti of an issued token (a UUID)')]);
+}
+
+/**
+ * The question a revocation by jti asks. The record says which namespace the token belongs to,
+ * but asking about that namespace would tell a caller without the right that the token exists:
+ * a caller allowed cluster-wide is asked that; anyone else is allowed only in the namespace of
+ * a record that exists, and is otherwise refused exactly as at the cluster scope.
+ */
+async function revocationQuestion(jti: string, ctx: Context) {
+  const clusterWide = can('update', 'IssuedToken', '', jti);
+  if (await ctx.authz.allowed(clusterWide)) return clusterWide;
+  const record = await ctx.revoker.find(jti);
+  if (!record) return clusterWide;
+  const inNamespace = can('update', 'IssuedToken', record.metadata.namespace, jti);
+  return (await ctx.authz.allowed(inNamespace)) ? inNamespace : clusterWide;
+}
 
 builder.mutationFields((t) => ({
   revokeServiceAccountToken: t.field({
@@ -80,11 +111,9 @@ builder.mutationFields((t) => ({
     description:
       'Revokes one token by its jti: it fails at once, on every replica. (RBAC: update issuedtokens.authentication.keyway.dev in its namespace)',
     args: { jti: t.arg.string({ required: true }) },
-    // The record says which namespace to ask about; a missing one is asked about cluster-wide,
-    // so a caller without the right learns nothing either way.
     authScopes: async (_root, { jti }, ctx) => {
-      const record = await ctx.revoker.find(jti);
-      return { k8s: can('update', 'IssuedToken', record?.metadata.namespace ?? '', jti) };
+      checkJti(jti);
+      return { k8s: await revocationQuestion(jti, ctx) };
     },
     resolve: async (_root, { jti }, ctx) => {
       const record = await ctx.revoker.find(jti);
@@ -96,11 +125,9 @@ builder.mutationFields((t) => ({
     type: RevokeResultRef,
     nullable: true,
     description:
-      'Revokes every token issued so far for a ServiceAccount. (RBAC: update issuedtokens.authentication.keyway.dev in the namespace)',
+      'Ends every token of a ServiceAccount, in one transaction: revokes the tokens issued so far and marks its legacy token Secrets `kubernetes.io/legacy-token-invalid-since` (as Kubernetes\' legacy token cleaner does). (RBAC: update issuedtokens.authentication.keyway.dev and update secrets, in the namespace)',
     args: { namespace: t.arg.string({ required: true }), name: t.arg.string({ required: true }) },
-    authScopes: (_root, args) => ({ k8s: can('update', 'IssuedToken', args.namespace) }),
-    resolve: async (_root, args, ctx) => ({
-      revoked: await ctx.revoker.revokeAll(args.namespace, args.name, { user: ctx.user, authorizer: ctx.authz }),
-    }),
+    authScopes: (_root, args) => allOf([can('update', 'IssuedToken', args.namespace), can('update', 'Secret', args.namespace)]),
+    resolve: (_root, args, ctx) => ctx.revoker.revokeAll(args.namespace, args.name, { user: ctx.user, authorizer: ctx.authz }),
   }),
 }));

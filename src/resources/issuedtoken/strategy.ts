@@ -2,7 +2,7 @@
  * Issued-token records: written by TokenRequest, never by clients. Their identity is the token's
  * jti; after create only metadata and the revocation may change, and a revocation is final.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { jsonEqual } from '../../util/maps.js';
 import type { IssuedToken } from '../../apis/authentication.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { field } from '../../validation/field.js';
@@ -20,7 +20,7 @@ export const issuedTokenStrategy: Strategy<IssuedToken> = {
   prepareForUpdate: (record) => record,
   validateUpdate(record, old) {
     const errs = [];
-    if (!isDeepStrictEqual(record.spec, old.spec)) errs.push(field.forbidden('spec', 'field is immutable'));
+    if (!jsonEqual(record.spec, old.spec)) errs.push(field.forbidden('spec', 'field is immutable'));
     if (old.status.revoked && !record.status.revoked) errs.push(field.forbidden('status.revoked', 'a revoked token stays revoked'));
     return errs;
   },

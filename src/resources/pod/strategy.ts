@@ -7,7 +7,7 @@
  * Where Kubernetes reports an error at an odd path (a projected token's `path`, downward API
  * files, `envFrom`), the path is Kubernetes' own, kept so that clients see the same message.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { jsonEqual } from '../../util/maps.js';
 import type { Container, EnvFromSource, EnvVar, Pod, ProjectedSource, SecretKeySelector, Volume, VolumeMount } from '../../apis/core.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { field, Path, type ErrorList } from '../../validation/field.js';
@@ -323,7 +323,7 @@ export const podStrategy: Strategy<Pod> = {
   validate: validatePodSpec,
   prepareForUpdate: (pod) => pod,
   validateUpdate(pod, old) {
-    if (!isDeepStrictEqual(pod.spec, old.spec)) {
+    if (!jsonEqual(pod.spec, old.spec)) {
       return [field.forbidden('spec', 'pod updates may not change fields other than `metadata.labels` and `metadata.annotations`')];
     }
     return [];

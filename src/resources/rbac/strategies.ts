@@ -2,7 +2,7 @@
  * The four RBAC kinds share their rules: a role is a list of policy rules, a binding a roleRef
  * and subjects. Only the scope (and which roles a binding may name) differs.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { jsonEqual } from '../../util/maps.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../apis/rbac.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { field, Path, type ErrorList } from '../../validation/field.js';
@@ -44,7 +44,7 @@ export function bindingStrategy<T extends RoleBinding | ClusterRoleBinding>(kind
     prepareForUpdate: prepare,
     validateUpdate(binding, old) {
       const errs = validate(binding);
-      if (!isDeepStrictEqual(binding.roleRef, old.roleRef)) {
+      if (!jsonEqual(binding.roleRef, old.roleRef)) {
         errs.unshift(field.invalid('roleRef', binding.roleRef, 'cannot change roleRef'));
       }
       return errs;

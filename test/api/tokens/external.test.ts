@@ -102,6 +102,9 @@ jwt:
   it.each([
     ['the wrong audience', () => idpToken(FILE_ISSUER, { aud: 'someone-else' })],
     ['an expired token', () => idpToken(FILE_ISSUER, { exp: Math.floor(Date.now() / 1000) - 120 })],
+    ['a token with no exp (it would be good forever)', () => idpToken(FILE_ISSUER, { exp: undefined })],
+    ['a token not valid for another hour', () => idpToken(FILE_ISSUER, { nbf: Math.floor(Date.now() / 1000) + 3600 })],
+    ['a token issued an hour from now', () => idpToken(FILE_ISSUER, { iat: Math.floor(Date.now() / 1000) + 3600 })],
     ['another key', () => forge({ alg: 'RS256', kid: 'idp-1' }, { iss: FILE_ISSUER, aud: 'keyway', sub: 'x', exp: 9e9 }, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey)],
     ['a missing username claim', () => idpToken(URL_ISSUER)],
     ['a system: username', () => idpToken(DISCOVERY_ISSUER.replace('discover', 'url'), { email: 'system:serviceaccount:kube-system:default' })],

@@ -1,0 +1,54 @@
+/**
+ * What the database can hold, checked before anything is written so that bad input is INVALID
+ * with its path, never a driver error: PostgreSQL text and jsonb take no NUL, no string can hold
+ * an unpaired surrogate in UTF-8, an index row has a size limit, and Kubernetes refuses objects
+ * over etcd's default request limit.
+ */
+import type { KubeObject } from '../apis/meta.js';
+import { field, Path, type ErrorList } from './field.js';
+
+/** etcd's default `--max-request-bytes`: Kubernetes cannot store a larger object. */
+export const MAX_OBJECT_BYTES = 1536 * 1024;
+
+/** NUL, or a UTF-16 surrogate that is not half of a pair. */
+const UNSTORABLE = /[\0\p{Cs}]/u;
+
+export const UNSTORABLE_MESSAGE = 'must not contain NUL (U+0000) or unpaired surrogate characters';
+
+/** Whether PostgreSQL can store and compare the string (no NUL, well-formed UTF-16). */
+export function isStorable(value: string): boolean {
+  return !UNSTORABLE.test(value);
+}
+
+/** Members whose keys are data (rendered `labels[key]`), not field names. */
+const MAPS = new Set(['labels', 'annotations', 'data', 'stringData', 'nodeSelector', 'extra']);
+
+function walk(value: unknown, at: Path, inMap: boolean, errs: ErrorList): void {
+  if (typeof value === 'string') {
+    if (!isStorable(value)) errs.push(field.invalidOmitted(at, UNSTORABLE_MESSAGE));
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => walk(item, at.index(i), false, errs));
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, member] of Object.entries(value)) {
+    const path = inMap ? at.key(key) : at.child(key);
+    if (!isStorable(key)) errs.push(field.invalidOmitted(path, `keys ${UNSTORABLE_MESSAGE}`));
+    walk(member, path, !inMap && MAPS.has(key), errs);
+  }
+}
+
+/**
+ * Every string of the object, keys included, must be storable, and the object as JSON must fit
+ * Kubernetes' size limit. Values are never repeated in the errors (they may be secret).
+ */
+export function validateStorage(obj: KubeObject): ErrorList {
+  const errs: ErrorList = [];
+  walk(obj, Path.root(''), false, errs);
+  if (errs.length === 0 && Buffer.byteLength(JSON.stringify(obj)) > MAX_OBJECT_BYTES) {
+    errs.push(field.tooLong(Path.root(''), MAX_OBJECT_BYTES));
+  }
+  return errs;
+}
