@@ -1,14 +1,14 @@
 /**
  * The generic registry (`k8s.io/apiserver/pkg/registry/generic/registry/store.go`): how any
- * object is created, updated and deleted. Each write is one transaction: build the object, run
- * mutating admission, validate (ObjectMeta + the kind's strategy), run validating admission,
- * store it with its change-log row. After the commit the caller waits until this replica's
- * followers have seen the write, so its next request reads its own writes.
+ * object is created, updated and deleted. Each write is one transaction and one pipeline
+ * (`admit`): the object is proposed (decoded and defaulted, or the stored one merged with the
+ * input), mutating admission runs, then the strategy's prepare, validation, validating
+ * admission; then it is stored with its change-log row. After the commit the caller waits until
+ * this replica's followers have seen the write, so its next request reads its own writes.
  */
-import { dict, jsonEqual } from '../util/maps.js';
 import { randomUUID } from 'node:crypto';
 import { KINDS, type Kind, type ObjectOfKind } from '../apis/kinds.js';
-import { formatTime, nowSeconds, type KubeObject, type ObjectMetaInput } from '../apis/meta.js';
+import { formatTime, nowSeconds, type KubeObject, type ObjectMeta, type ObjectMetaInput } from '../apis/meta.js';
 import { RetryAdmission, type AdmissionPlugin, type AdmissionRequest, type Operation } from '../admission/plugin.js';
 import type { UserInfo } from '../authn/identity.js';
 import type { RequestAuthorizer } from '../authz/request.js';
@@ -19,8 +19,24 @@ import { field, type ErrorList } from '../validation/field.js';
 import { validateObjectMeta } from '../validation/objectmeta.js';
 import { validateStorage } from '../validation/storage.js';
 import { generateName } from './names.js';
-import type { Strategy } from './strategy.js';
+import type { Strategies, Strategy } from './strategy.js';
 import type { Selector } from '../labels/selector.js';
+import { dict, jsonEqual } from '../util/maps.js';
+
+/** What an operation proposes to store (for a delete: the object it removes), and what it replaces. */
+interface Proposal<K extends Kind> {
+  operation: Operation;
+  kind: K;
+  /** '' for cluster-scoped kinds. */
+  namespace: string;
+  name: string;
+  object: ObjectOfKind[K];
+  old?: ObjectOfKind[K];
+  /** On update: the body fields the input carried. */
+  sent?: ReadonlySet<string>;
+  /** On create: the prefix a generated name was drawn from. */
+  generateName?: string;
+}
 
 /** What a client sends: metadata plus the kind's body fields. */
 export interface ObjectInput {
@@ -32,8 +48,6 @@ export interface WriteContext {
   user: UserInfo;
   authorizer?: RequestAuthorizer;
 }
-
-export type Strategies = { [K in Kind]: Strategy<ObjectOfKind[K]> };
 
 /**
  * Drops null and undefined members, deeply: absent and null mean the same inside an input. Maps
@@ -98,56 +112,16 @@ export class Registry {
     input: ObjectInput,
     ctx: WriteContext,
   ): Promise<ObjectOfKind[K]> {
-    const strategy = this.strategies[kind] as unknown as Strategy;
-    const info = KINDS[kind];
-    const { metadata: metaInput, ...rawBody } = input;
-    const meta = compact(metaInput ?? {});
-    const body = compact(rawBody);
-    if (info.namespaced && meta.namespace && meta.namespace !== namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-    }
-    const name = meta.name || (meta.generateName ? generateName(meta.generateName) : '');
-    let obj: KubeObject = {
-      ...body,
-      kind,
-      metadata: {
-        name,
-        ...(info.namespaced ? { namespace } : {}),
-        uid: randomUUID(),
-        resourceVersion: '0',
-        generation: 1,
-        creationTimestamp: formatTime(nowSeconds()),
-        labels: meta.labels ?? {},
-        annotations: meta.annotations ?? {},
-      },
-    };
-    if (!info.namespaced && meta.namespace) {
-      throw invalid(kind, name, [field.forbidden('metadata.namespace', 'not allowed on this type')]);
-    }
-    obj = strategy.prepareForCreate(obj);
-
-    const request: AdmissionRequest = { operation: 'CREATE', kind, namespace, name, object: obj, user: ctx.user, authorizer: ctx.authorizer, tx, memo: new Map() };
-    request.object = await this.mutate(request);
-    const errs: ErrorList = [
-      ...validateObjectMeta(
-        { ...request.object.metadata, generateName: meta.generateName ?? undefined },
-        info.namespaced,
-        strategy.validateName,
-      ),
-      ...strategy.validate(request.object),
-      ...validateStorage(request.object),
-    ];
-    if (errs.length) throw invalid(kind, name || meta.generateName || '', errs);
-    await this.validateAdmission(request);
-    const created = await tx.create(request.object);
-    if (!created) throw alreadyExists(kind, name);
-    return created as ObjectOfKind[K];
+    const proposal = this.proposeCreate(kind, namespace, input);
+    const created = await tx.create(await this.admit(tx, proposal, ctx));
+    if (!created) throw alreadyExists(kind, proposal.name);
+    return created;
   }
 
   /**
    * Updates an object: each top-level field the input carries replaces the stored one, each it
    * leaves out (undefined) is kept; `null` resets a field. A `metadata.resourceVersion` is a
-   * precondition.
+   * precondition. An update that changes nothing writes nothing.
    * @throws INVALID, NOT_FOUND, CONFLICT, FORBIDDEN (admission)
    */
   update<K extends Kind>(kind: K, namespace: string, input: ObjectInput, ctx: WriteContext): Promise<ObjectOfKind[K]> {
@@ -161,53 +135,13 @@ export class Registry {
     input: ObjectInput,
     ctx: WriteContext,
   ): Promise<ObjectOfKind[K]> {
-    const strategy = this.strategies[kind] as unknown as Strategy;
-    const info = KINDS[kind];
-    const { metadata: metaInput, ...rawBody } = input;
-    const meta = metaInput ?? {};
-    const name = meta.name ?? '';
-    if (!name) throw invalid(kind, '', [field.required('metadata.name', 'name is required')]);
-    if (info.namespaced && meta.namespace && meta.namespace !== namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-    }
-    const ns = info.namespaced ? namespace : '';
-
-    const old = await tx.get(kind, ns, name, 'update');
-    if (!old) throw notFound(kind, name);
-    if (meta.resourceVersion && meta.resourceVersion !== old.metadata.resourceVersion) throw conflict(kind, name);
-
-    const body: Record<string, unknown> = { ...bodyOf(old) };
-    const sent = new Set<string>();
-    for (const [key, value] of Object.entries(rawBody)) {
-      if (value === undefined) continue;
-      sent.add(key);
-      if (value === null) delete body[key];
-      else body[key] = compact(value);
-    }
-    let obj: KubeObject = {
-      ...body,
-      kind,
-      metadata: {
-        ...old.metadata,
-        labels: meta.labels === undefined ? old.metadata.labels : compact(meta.labels ?? {}),
-        annotations: meta.annotations === undefined ? old.metadata.annotations : compact(meta.annotations ?? {}),
-      },
-    };
-    obj = strategy.prepareForUpdate(obj, old);
-    const request: AdmissionRequest = { operation: 'UPDATE', kind, namespace: ns, name, object: obj, oldObject: old, user: ctx.user, authorizer: ctx.authorizer, tx, memo: new Map() };
-    request.object = await this.mutate(request);
-    const errs: ErrorList = [
-      ...validateObjectMeta(request.object.metadata, info.namespaced, strategy.validateName),
-      ...strategy.validateUpdate(request.object, old, sent),
-      ...validateStorage(request.object),
-    ];
-    if (errs.length) throw invalid(kind, name, errs);
-    await this.validateAdmission(request);
-
-    const bodyChanged = !jsonEqual(bodyOf(request.object), bodyOf(old));
-    if (!bodyChanged && jsonEqual(request.object.metadata, old.metadata)) return old as ObjectOfKind[K]; // nothing to write
-    if (bodyChanged) request.object.metadata = { ...request.object.metadata, generation: old.metadata.generation + 1 };
-    return (await tx.update(request.object)) as ObjectOfKind[K];
+    const proposal = await this.proposeUpdate(tx, kind, namespace, input);
+    const obj = await this.admit(tx, proposal, ctx);
+    const old = proposal.old!;
+    const bodyChanged = !jsonEqual(bodyOf(obj), bodyOf(old));
+    if (!bodyChanged && jsonEqual(obj.metadata, old.metadata)) return old; // nothing to write
+    if (bodyChanged) obj.metadata = { ...obj.metadata, generation: old.metadata.generation + 1 };
+    return tx.update(obj);
   }
 
   /**
@@ -226,14 +160,130 @@ export class Registry {
     name: string,
     ctx: WriteContext,
   ): Promise<ObjectOfKind[K]> {
-    const strategy = this.strategies[kind] as unknown as Strategy;
     const ns = KINDS[kind].namespaced ? namespace : '';
     const old = await tx.get(kind, ns, name, 'update');
     if (!old) throw notFound(kind, name);
-    const request: AdmissionRequest = { operation: 'DELETE', kind, namespace: ns, name, object: old, user: ctx.user, authorizer: ctx.authorizer, tx, memo: new Map() };
-    await this.validateAdmission(request);
-    const kept = strategy.beforeDelete?.(old) ?? null;
-    return (kept ? await tx.update(kept) : await tx.delete(old)) as ObjectOfKind[K];
+    await this.admit(tx, { operation: 'DELETE', kind, namespace: ns, name, object: old }, ctx);
+    const kept = this.strategyOf(kind).beforeDelete?.(old) ?? null;
+    return kept ? tx.update(kept) : tx.delete(old);
+  }
+
+  /** The strategy of a kind, typed by it. */
+  private strategyOf<K extends Kind>(kind: K): Strategy<ObjectOfKind[K]> {
+    return this.strategies[kind];
+  }
+
+  /**
+   * A new object from a client's input, as Kubernetes decodes a create: system metadata filled,
+   * a generated name drawn, then the kind's defaults.
+   * @throws BAD_REQUEST (a namespace other than the request's), INVALID (a namespace on a cluster-scoped kind)
+   */
+  private proposeCreate<K extends Kind>(kind: K, namespace: string, input: ObjectInput): Proposal<K> {
+    const { namespaced } = KINDS[kind];
+    const { metadata: metaInput, ...rawBody } = input;
+    const meta = compact(metaInput ?? {});
+    if (namespaced && meta.namespace && meta.namespace !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const name = meta.name || (meta.generateName ? generateName(meta.generateName) : '');
+    if (!namespaced && meta.namespace) {
+      throw invalid(kind, name, [field.forbidden('metadata.namespace', 'not allowed on this type')]);
+    }
+    const metadata: ObjectMeta = {
+      name,
+      ...(namespaced ? { namespace } : {}),
+      uid: randomUUID(),
+      resourceVersion: '0',
+      generation: 1,
+      creationTimestamp: formatTime(nowSeconds()),
+      labels: meta.labels ?? {},
+      annotations: meta.annotations ?? {},
+    };
+    const decoded = { ...compact(rawBody), kind, metadata } as KubeObject as ObjectOfKind[K];
+    const object = this.strategyOf(kind).defaults?.(decoded) ?? decoded;
+    return { operation: 'CREATE', kind, namespace: namespaced ? namespace : '', name, object, generateName: meta.generateName ?? undefined };
+  }
+
+  /**
+   * The object an update proposes: the stored one (read FOR UPDATE), each body field the input
+   * carries replacing the stored one, metadata's labels and annotations likewise; then defaults.
+   * @throws INVALID (no name), BAD_REQUEST, NOT_FOUND, CONFLICT (a stale resourceVersion)
+   */
+  private async proposeUpdate<K extends Kind>(tx: StoreTransaction, kind: K, namespace: string, input: ObjectInput): Promise<Proposal<K>> {
+    const { namespaced } = KINDS[kind];
+    const { metadata: metaInput, ...rawBody } = input;
+    const meta = metaInput ?? {};
+    const name = meta.name ?? '';
+    if (!name) throw invalid(kind, '', [field.required('metadata.name', 'name is required')]);
+    if (namespaced && meta.namespace && meta.namespace !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const ns = namespaced ? namespace : '';
+    const old = await tx.get(kind, ns, name, 'update');
+    if (!old) throw notFound(kind, name);
+    if (meta.resourceVersion && meta.resourceVersion !== old.metadata.resourceVersion) throw conflict(kind, name);
+
+    const body: Record<string, unknown> = { ...bodyOf(old) };
+    const sent = new Set<string>();
+    for (const [key, value] of Object.entries(rawBody)) {
+      if (value === undefined) continue;
+      sent.add(key);
+      if (value === null) delete body[key];
+      else body[key] = compact(value);
+    }
+    const metadata: ObjectMeta = {
+      ...old.metadata,
+      labels: meta.labels === undefined ? old.metadata.labels : compact(meta.labels ?? {}),
+      annotations: meta.annotations === undefined ? old.metadata.annotations : compact(meta.annotations ?? {}),
+    };
+    const merged = { ...body, kind, metadata } as KubeObject as ObjectOfKind[K];
+    const object = this.strategyOf(kind).defaults?.(merged) ?? merged;
+    return { operation: 'UPDATE', kind, namespace: ns, name, object, old, sent };
+  }
+
+  /**
+   * The one pipeline every write goes through, in kube-apiserver's order (`handlers/create.go`,
+   * `update.go`, `registry/generic/registry/store.go`): mutating admission, then the strategy's
+   * `PrepareForCreate`/`PrepareForUpdate`, then validation (ObjectMeta, the strategy, what storage
+   * can hold; every error with its path), then validating admission. A delete runs validating
+   * admission only. Returns the object to store.
+   * @throws INVALID, or whatever an admission plugin refuses with
+   */
+  private async admit<K extends Kind>(tx: StoreTransaction, proposal: Proposal<K>, ctx: WriteContext): Promise<ObjectOfKind[K]> {
+    const request = this.admissionRequest(tx, proposal, ctx);
+    if (proposal.operation === 'DELETE') {
+      await this.validateAdmission(request);
+      return proposal.object;
+    }
+    const strategy = this.strategyOf(proposal.kind);
+    const mutated = (await this.mutate(request)) as ObjectOfKind[K];
+    const { old } = proposal;
+    const object = old ? strategy.prepareForUpdate(mutated, old) : strategy.prepareForCreate(mutated);
+    const { namespaced } = KINDS[proposal.kind];
+    const errs: ErrorList = [
+      ...validateObjectMeta({ ...object.metadata, generateName: proposal.generateName }, namespaced, strategy.validateName),
+      ...(old ? strategy.validateUpdate(object, old, proposal.sent ?? new Set()) : strategy.validate(object)),
+      ...validateStorage(object),
+    ];
+    if (errs.length) throw invalid(proposal.kind, proposal.name || proposal.generateName || '', errs);
+    await this.validateAdmission({ ...request, object });
+    return object;
+  }
+
+  /** The one admission request of a write: what every plugin of the chain is shown. */
+  private admissionRequest<K extends Kind>(tx: StoreTransaction, proposal: Proposal<K>, ctx: WriteContext): AdmissionRequest {
+    return {
+      operation: proposal.operation,
+      kind: proposal.kind,
+      namespace: proposal.namespace,
+      name: proposal.name,
+      object: proposal.object,
+      ...(proposal.old ? { oldObject: proposal.old } : {}),
+      user: ctx.user,
+      authorizer: ctx.authorizer,
+      tx,
+      memo: new Map(),
+    };
   }
 
   /**

@@ -1,5 +1,5 @@
 /** Each kind's strategy, for the registry. */
-import type { Strategies } from '../registry/registry.js';
+import type { Strategies } from '../registry/strategy.js';
 import { issuedTokenStrategy } from './issuedtoken/strategy.js';
 import { clusterRoleStrategy } from './clusterrole/strategy.js';
 import { clusterRoleBindingStrategy } from './clusterrolebinding/strategy.js';

@@ -9,9 +9,9 @@ const metadata = { name: 'x', uid: 'u', resourceVersion: '0', generation: 1, cre
 const G = 'rbac.authorization.k8s.io';
 
 describe('policy rules', () => {
-  const role = (rules: Partial<PolicyRule>[]) => roleStrategyOfRole.prepareForCreate({ kind: 'Role', metadata, rules } as Role);
+  const role = (rules: Partial<PolicyRule>[]) => roleStrategyOfRole.defaults!({ kind: 'Role', metadata, rules } as Role);
   const clusterRole = (rules: Partial<PolicyRule>[]) =>
-    clusterRoleStrategy.prepareForCreate({ kind: 'ClusterRole', metadata, rules } as never);
+    clusterRoleStrategy.defaults!({ kind: 'ClusterRole', metadata, rules } as never);
   it.each([
     [[{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }], []],
     [[{ apiGroups: [''], resources: ['pods'] }], ['rules[0].verbs: Required value: verbs must contain at least one value']],
@@ -34,9 +34,9 @@ describe('policy rules', () => {
 
 describe('bindings', () => {
   const rb = (roleRef: object, subjects: object[]) =>
-    roleBindingStrategy.prepareForCreate({ kind: 'RoleBinding', metadata, roleRef, subjects } as RoleBinding);
+    roleBindingStrategy.defaults!({ kind: 'RoleBinding', metadata, roleRef, subjects } as RoleBinding);
   const crb = (roleRef: object, subjects: object[]) =>
-    clusterRoleBindingStrategy.prepareForCreate({ kind: 'ClusterRoleBinding', metadata, roleRef, subjects } as ClusterRoleBinding);
+    clusterRoleBindingStrategy.defaults!({ kind: 'ClusterRoleBinding', metadata, roleRef, subjects } as ClusterRoleBinding);
 
   it('defaults apiGroups', () => {
     const b = rb({ kind: 'Role', name: 'r' }, [{ kind: 'User', name: 'u' }, { kind: 'ServiceAccount', name: 'sa' }]);

@@ -5,7 +5,7 @@ import { secretStrategy } from '../../src/resources/secret/strategy.js';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 function secret(type: string, data: Record<string, string> = {}, annotations: Record<string, string> = {}): Secret {
-  return secretStrategy.prepareForCreate({
+  return secretStrategy.defaults!({
     kind: 'Secret',
     metadata: { name: 's', namespace: 'ns', uid: 'u', resourceVersion: '0', generation: 1, creationTimestamp: '', labels: {}, annotations },
     type,
@@ -43,7 +43,7 @@ describe('secret types and their required keys', () => {
   });
 
   it('defaults the type to Opaque and merges stringData over data', () => {
-    const s = secretStrategy.prepareForCreate({
+    const s = secretStrategy.defaults!({
       ...secret('', { a: b64('1'), b: b64('2') }),
       stringData: { b: 'two', c: 'three' },
     } as Secret);

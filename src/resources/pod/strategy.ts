@@ -319,7 +319,8 @@ export function validatePodSpec(pod: Pod): ErrorList {
 export const podStrategy: Strategy<Pod> = {
   kind: 'Pod',
   validateName: nameIsDNSSubdomain,
-  prepareForCreate: (pod) => ({ ...pod, spec: pod.spec ?? { containers: [] } }),
+  defaults: (pod) => ({ ...pod, spec: pod.spec ?? { containers: [] } }),
+  prepareForCreate: (pod) => pod,
   validate: validatePodSpec,
   prepareForUpdate: (pod) => pod,
   validateUpdate(pod, old) {

@@ -17,9 +17,10 @@ export function roleStrategy<T extends Role | ClusterRole>(kind: T['kind']): Str
   return {
     kind,
     validateName: nameIsPathSegment,
-    prepareForCreate: prepare,
+    defaults: prepare,
+    prepareForCreate: (role) => role,
     validate,
-    prepareForUpdate: prepare,
+    prepareForUpdate: (role) => role,
     validateUpdate: validate,
   };
 }
@@ -39,9 +40,10 @@ export function bindingStrategy<T extends RoleBinding | ClusterRoleBinding>(kind
   return {
     kind,
     validateName: nameIsPathSegment,
-    prepareForCreate: prepare,
+    defaults: prepare,
+    prepareForCreate: (binding) => binding,
     validate,
-    prepareForUpdate: prepare,
+    prepareForUpdate: (binding) => binding,
     validateUpdate(binding, old) {
       const errs = validate(binding);
       if (!jsonEqual(binding.roleRef, old.roleRef)) {

@@ -96,9 +96,11 @@ export function validateSecret(secret: Secret): ErrorList {
 export const secretStrategy: Strategy<Secret> = {
   kind: 'Secret',
   validateName: nameIsDNSSubdomain,
-  prepareForCreate: (secret) => normalize(secret),
+  // `stringData` is folded into `data` by conversion, as Kubernetes decodes a Secret
+  defaults: (secret) => normalize(secret),
+  prepareForCreate: (secret) => secret,
   validate: validateSecret,
-  prepareForUpdate: (secret) => normalize(secret),
+  prepareForUpdate: (secret) => secret,
   validateUpdate(secret, old, sent) {
     const errs = validateImmutable(secret.type, old.type, 'type');
     if (old.immutable) {

@@ -21,8 +21,9 @@ function validate(sa: ServiceAccount): ErrorList {
 export const serviceAccountStrategy: Strategy<ServiceAccount> = {
   kind: 'ServiceAccount',
   validateName: nameIsDNSSubdomain,
-  prepareForCreate: defaults,
+  defaults,
+  prepareForCreate: (sa) => sa,
   validate,
-  prepareForUpdate: defaults,
+  prepareForUpdate: (sa) => sa,
   validateUpdate: validate,
 };
