@@ -22,7 +22,7 @@ import type { Authorizer } from './authz/authorizer.js';
 import { AuthorizerUnion } from './authz/authorizer.js';
 import { PrivilegedGroupAuthorizer } from './authz/masters.js';
 import { RbacAuthorizer } from './authz/rbac/authorizer.js';
-import { reconcileBootstrapPolicy } from './authz/rbac/bootstrap.js';
+import { reconcileBootstrapPolicy } from './controllers/bootstrapPolicy.js';
 import { RbacIndex } from './authz/rbac/index.js';
 import { ChangeFollower } from './changelog/follower.js';
 import type { Services } from './context.js';
@@ -34,7 +34,6 @@ import { TokensController } from './controllers/tokens.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './log.js';
 import { Registry } from './registry/registry.js';
-import { SYSTEM_NAMESPACES } from './resources/namespace/strategy.js';
 import { strategies } from './resources/strategies.js';
 import { createServer, type HttpOptions, type KeywayServer } from './server.js';
 import { SigningKeyStore } from './store/signingKeys.js';
@@ -43,6 +42,7 @@ import { KeyRing } from './tokens/keys.js';
 import { TokenIssuer } from './tokens/request.js';
 import { TokenRevoker } from './tokens/revocation.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
+import { SYSTEM_NAMESPACES } from './apis/wellknown.js';
 
 export interface AppOptions {
   database: Database;

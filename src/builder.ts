@@ -10,6 +10,7 @@ import type { StringMap } from './apis/meta.js';
 import type { RequestAttributes } from './authz/authorizer.js';
 import type { Context } from './context.js';
 import { ApiError, forbidden } from './errors.js';
+import { goQuote } from './util/quote.js';
 
 /** The first Kubernetes question that was answered no, in a scope-auth failure. */
 function deniedAttributes(failure: AuthFailure): RequestAttributes | null {
@@ -61,7 +62,7 @@ export const builder = new SchemaBuilder<{
       if (err) throw err;
       const attributes = deniedAttributes(result.failure);
       if (attributes) return ctx.authz.settledError(attributes);
-      return forbidden('', '', `User ${JSON.stringify(ctx.user.username)} is not authenticated`);
+      return forbidden('', '', `User ${goQuote(ctx.user.username)} is not authenticated`);
     },
   },
   relay: {

@@ -10,8 +10,8 @@ import type { Container, Pod, ServiceAccount } from '../apis/core.js';
 import { forbidden } from '../errors.js';
 import type { AdmissionPlugin } from './plugin.js';
 import { podCreate, serviceAccountOf } from './podServiceAccount.js';
+import { ENFORCE_MOUNTABLE_SECRETS } from '../apis/wellknown.js';
 
-export const ENFORCE_MOUNTABLE_SECRETS = 'kubernetes.io/enforce-mountable-secrets';
 
 /** Go's `strconv.ParseBool`; anything else is false (Kubernetes ignores the parse error). */
 export function parseBool(value: string | undefined): boolean {

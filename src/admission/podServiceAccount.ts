@@ -10,8 +10,8 @@ import { randomInt } from 'node:crypto';
 import type { Pod, ServiceAccount } from '../apis/core.js';
 import { forbidden } from '../errors.js';
 import { RetryAdmission, type AdmissionPlugin, type AdmissionRequest } from './plugin.js';
+import { DEFAULT_SERVICE_ACCOUNT } from '../apis/wellknown.js';
 
-export const DEFAULT_SERVICE_ACCOUNT = 'default';
 /** Kubernetes looks a missing `default` up 10 times, 100–200 ms apart. */
 const DEFAULT_LOOKUP_ATTEMPTS = 10;
 

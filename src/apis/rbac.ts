@@ -11,6 +11,17 @@ export interface PolicyRule {
   nonResourceURLs: string[];
 }
 
+/** A rule with every list present (absent lists are empty), as every reader expects one. */
+export function defaultRule(rule: Partial<PolicyRule>): PolicyRule {
+  return {
+    verbs: rule.verbs ?? [],
+    apiGroups: rule.apiGroups ?? [],
+    resources: rule.resources ?? [],
+    resourceNames: rule.resourceNames ?? [],
+    nonResourceURLs: rule.nonResourceURLs ?? [],
+  };
+}
+
 export interface Role extends KubeObject<'Role'> {
   rules: PolicyRule[];
 }

@@ -4,9 +4,9 @@
  * Secret, the issued-token record) and is evicted the moment the change log shows one of them
  * changed or went. Failures are never cached. Tokens are keyed by their SHA-256, never held.
  */
-import { hash } from 'node:crypto';
 import type { ChangeFollower } from '../changelog/follower.js';
 import type { AuthResponse, TokenAuthenticator } from './authenticator.js';
+import { sha256Text } from '../util/hash.js';
 
 /**
  * `dependsOn`: uids whose change or deletion must end this success; `notAfter`: epoch ms after
@@ -62,7 +62,7 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
   }
 
   private key(token: string, audiences?: string[]): string {
-    return hash('sha256', audiences?.length ? `${token}\0${audiences.join('\0')}` : token, 'base64');
+    return sha256Text(audiences?.length ? `${token}\0${audiences.join('\0')}` : token, 'base64');
   }
 
   private lookup(key: string): AuthResponse | undefined {

@@ -3,16 +3,14 @@
  * the change log: each ServiceAccount's and Pod's uid, each Secret's uid and token digest, each
  * issued token's revocation. Reads are map lookups; a write anywhere reaches every replica.
  */
-import { createHash } from 'node:crypto';
 import type { IssuedToken } from '../apis/authentication.js';
 import type { Secret } from '../apis/core.js';
 import type { KubeObject } from '../apis/meta.js';
 import type { ChangeFollower } from '../changelog/follower.js';
 import { Informer } from '../changelog/informer.js';
-import { SERVICE_ACCOUNT_TOKEN_TYPE } from '../resources/secret/strategy.js';
+import { sha256 } from '../util/hash.js';
+import { LEGACY_TOKEN_INVALID_SINCE_LABEL, LEGACY_TOKEN_LAST_USED_LABEL, SERVICE_ACCOUNT_TOKEN_TYPE } from '../apis/wellknown.js';
 
-export const LEGACY_TOKEN_LAST_USED_LABEL = 'kubernetes.io/legacy-token-last-used';
-export const LEGACY_TOKEN_INVALID_SINCE_LABEL = 'kubernetes.io/legacy-token-invalid-since';
 
 export interface ObjectFacts {
   uid: string;
@@ -31,15 +29,13 @@ export interface IssuedTokenFacts extends ObjectFacts {
 
 type Facts = ObjectFacts | SecretFacts | IssuedTokenFacts;
 
-export const digest = (value: string | Buffer) => createHash('sha256').update(value).digest();
-
 function project(obj: KubeObject): Facts {
   const uid = obj.metadata.uid;
   if (obj.kind === 'Secret') {
     const secret = obj as Secret;
     const facts: SecretFacts = { uid };
     if (secret.type === SERVICE_ACCOUNT_TOKEN_TYPE && secret.data?.token) {
-      facts.tokenDigest = digest(Buffer.from(secret.data.token, 'base64'));
+      facts.tokenDigest = sha256(Buffer.from(secret.data.token, 'base64'));
       facts.lastUsed = secret.metadata.labels[LEGACY_TOKEN_LAST_USED_LABEL];
       facts.invalidSince = secret.metadata.labels[LEGACY_TOKEN_INVALID_SINCE_LABEL];
     }

@@ -9,7 +9,8 @@ import { LEGACY_CLAIM, LEGACY_ISSUER } from '../tokens/claims.js';
 import { parseJwt, unverifiedIssuer } from '../tokens/jwt.js';
 import type { KeyRing } from '../tokens/keys.js';
 import { AuthenticationError, type AuthResponse } from './authenticator.js';
-import { digest, type CredentialIndex } from './credentials.js';
+import type { CredentialIndex } from './credentials.js';
+import { sha256 } from '../util/hash.js';
 import { serviceAccountGroups, splitServiceAccountUsername } from './identity.js';
 import { checkSignature, intersectAudiences } from './serviceaccount.js';
 
@@ -52,7 +53,7 @@ export class LegacyTokenAuthenticator {
 
     const secret = this.credentials.secret(namespace, secretName);
     if (!secret?.tokenDigest) return fail('Token has been invalidated');
-    if (!timingSafeEqual(secret.tokenDigest, digest(token))) fail("Token does not match server's copy");
+    if (!timingSafeEqual(secret.tokenDigest, sha256(token))) fail("Token does not match server's copy");
     const sa = this.credentials.serviceAccount(namespace, saName) ?? fail(`serviceaccounts "${saName}" not found`);
     if (sa.uid !== saUID) fail(`ServiceAccount UID (${sa.uid}) does not match claim (${saUID})`);
 

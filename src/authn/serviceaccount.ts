@@ -8,6 +8,7 @@ import { parseJwt, unverifiedIssuer, verifySignature, type ParsedJwt } from '../
 import type { KeyRing, SigningKey } from '../tokens/keys.js';
 import { AuthenticationError, type AuthResponse } from './authenticator.js';
 import type { CredentialIndex } from './credentials.js';
+import { goQuote, goQuoteList } from '../util/quote.js';
 import { serviceAccountGroups, serviceAccountUsername, type UserInfo } from './identity.js';
 
 export const LEEWAY_SECONDS = 60;
@@ -23,11 +24,6 @@ export const EXTRA = {
 const fail = (message: string): never => {
   throw new AuthenticationError(message);
 };
-
-/** Go's `%q` of a string slice: `["a" "b"]`. */
-export function goQuoted(values: string[]): string {
-  return `[${values.map((v) => JSON.stringify(v)).join(' ')}]`;
-}
 
 /** The audiences a token names: `aud` as a string or an array (go-jose writes either). */
 export function tokenAudiences(payload: Record<string, unknown>): string[] {
@@ -49,7 +45,7 @@ export async function checkSignature(jwt: ParsedJwt, keys: KeyRing): Promise<voi
 /** `token audiences … is invalid for the target audiences …` unless they intersect. */
 export function intersectAudiences(tokenAuds: string[], requested: string[]): string[] {
   const auds = tokenAuds.filter((a) => requested.includes(a));
-  if (auds.length === 0) fail(`token audiences ${goQuoted(tokenAuds)} is invalid for the target audiences ${goQuoted(requested)}`);
+  if (auds.length === 0) fail(`token audiences ${goQuoteList(tokenAuds)} is invalid for the target audiences ${goQuoteList(requested)}`);
   return auds;
 }
 
@@ -93,7 +89,7 @@ export class ServiceAccountTokenAuthenticator {
     const jwt = parseJwt(token) ?? fail('invalid token: not a JWS');
     await checkSignature(jwt, this.keys);
     const p = jwt.payload;
-    if (typeof p.iss !== 'string' || !this.issuers.includes(p.iss)) fail(`token issuer ${JSON.stringify(p.iss)} is invalid`);
+    if (typeof p.iss !== 'string' || !this.issuers.includes(p.iss)) fail(`token issuer ${goQuote(String(p.iss))} is invalid`);
 
     // A token that names no audience is valid for the API's (`implicit` audiences).
     const tokenAuds = tokenAudiences(p);

@@ -3,23 +3,21 @@
  * `--token-auth-file` CSV format (`token,user,uid,"group1,group2"`). Tokens are held only as
  * SHA-256 digests, so a lookup compares digests, not secrets.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import type { AuthResponse, TokenAuthenticator } from './authenticator.js';
 import { ADMIN_USERNAME, SYSTEM_MASTERS, type UserInfo } from './identity.js';
-
-const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
+import { sha256Text } from '../util/hash.js';
 
 export class StaticTokenAuthenticator implements TokenAuthenticator {
   private readonly users = new Map<string, UserInfo>();
 
   add(token: string, user: UserInfo): void {
-    this.users.set(digest(token), user);
+    this.users.set(sha256Text(token), user);
   }
 
   async authenticateToken(token: string): Promise<AuthResponse | null> {
-    const user = this.users.get(digest(token));
+    const user = this.users.get(sha256Text(token));
     // audiences: see audienceAgnostic. Static tokens change only with a restart: cache freely.
     return user ? { user, audiences: [], cache: { dependsOn: [], notAfter: Infinity } } : null;
   }

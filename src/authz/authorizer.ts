@@ -6,6 +6,7 @@
 import type { UserInfo } from '../authn/identity.js';
 import { forbidden } from '../errors.js';
 import type { ApiError } from '../errors.js';
+import { goQuote } from '../util/quote.js';
 
 export interface ResourceAttributes {
   verb: string;
@@ -54,12 +55,12 @@ export function forbiddenError(attrs: Attributes, decision: Decision): ApiError 
   const username = attrs.user.username;
   let message: string;
   if (!isResourceRequest(attrs)) {
-    message = `User ${JSON.stringify(username)} cannot ${attrs.verb} path ${JSON.stringify(attrs.path)}`;
+    message = `User ${goQuote(username)} cannot ${attrs.verb} path ${goQuote(attrs.path)}`;
   } else {
     const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
     message = attrs.namespace
-      ? `User ${JSON.stringify(username)} cannot ${attrs.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(attrs.apiGroup)} in the namespace ${JSON.stringify(attrs.namespace)}`
-      : `User ${JSON.stringify(username)} cannot ${attrs.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(attrs.apiGroup)} at the cluster scope`;
+      ? `User ${goQuote(username)} cannot ${attrs.verb} resource ${goQuote(resource)} in API group ${goQuote(attrs.apiGroup)} in the namespace ${goQuote(attrs.namespace)}`
+      : `User ${goQuote(username)} cannot ${attrs.verb} resource ${goQuote(resource)} in API group ${goQuote(attrs.apiGroup)} at the cluster scope`;
   }
   // kube-apiserver appends the authorizer's reason for a denial (RBAC's unresolvable roles)
   const why = decision.reason || decision.evaluationError;

@@ -9,8 +9,8 @@ import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Registry } from '../registry/registry.js';
 import type { ObjectStore, Change } from '../store/store.js';
-import { SYSTEM_NAMESPACES } from '../resources/namespace/strategy.js';
 import { Controller } from './controller.js';
+import { SYSTEM_NAMESPACES } from '../apis/wellknown.js';
 
 const BATCH = 200;
 

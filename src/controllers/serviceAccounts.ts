@@ -9,8 +9,8 @@ import type { Logger } from '../log.js';
 import type { Registry } from '../registry/registry.js';
 import type { Change } from '../store/store.js';
 import { Controller } from './controller.js';
+import { DEFAULT_SERVICE_ACCOUNT } from '../apis/wellknown.js';
 
-export const DEFAULT_SERVICE_ACCOUNT = 'default';
 
 export class DefaultServiceAccountController extends Controller {
   constructor(

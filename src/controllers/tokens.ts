@@ -6,15 +6,9 @@
  */
 import type { Secret } from '../apis/core.js';
 import { CONTROLLER_USER } from '../authn/identity.js';
-import { LEGACY_TOKEN_LAST_USED_LABEL } from '../authn/credentials.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Registry } from '../registry/registry.js';
-import {
-  SERVICE_ACCOUNT_NAME_ANNOTATION,
-  SERVICE_ACCOUNT_TOKEN_TYPE,
-  SERVICE_ACCOUNT_UID_ANNOTATION,
-} from '../resources/secret/strategy.js';
 import { tokenSecrets, tokenSecretsOf } from '../resources/secret/store.js';
 import type { Change, ObjectStore } from '../store/store.js';
 import { legacyClaims } from '../tokens/claims.js';
@@ -22,6 +16,7 @@ import { signJwt } from '../tokens/jwt.js';
 import type { KeyRing } from '../tokens/keys.js';
 import { Controller } from './controller.js';
 import { jsonEqual } from '../util/maps.js';
+import { LEGACY_TOKEN_LAST_USED_LABEL, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_UID_ANNOTATION } from '../apis/wellknown.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const ctx = { user: CONTROLLER_USER };

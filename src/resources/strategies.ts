@@ -1,12 +1,9 @@
 /** Each kind's strategy, for the registry. */
 import type { Strategies } from '../registry/strategy.js';
 import { issuedTokenStrategy } from './issuedtoken/strategy.js';
-import { clusterRoleStrategy } from './clusterrole/strategy.js';
-import { clusterRoleBindingStrategy } from './clusterrolebinding/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { podStrategy } from './pod/strategy.js';
-import { roleStrategyOfRole } from './role/strategy.js';
-import { roleBindingStrategy } from './rolebinding/strategy.js';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/strategies.js';
 import { secretStrategy } from './secret/strategy.js';
 import { serviceAccountStrategy } from './serviceaccount/strategy.js';
 
@@ -15,7 +12,7 @@ export const strategies: Strategies = {
   ServiceAccount: serviceAccountStrategy,
   Secret: secretStrategy,
   Pod: podStrategy,
-  Role: roleStrategyOfRole,
+  Role: roleStrategy,
   RoleBinding: roleBindingStrategy,
   ClusterRole: clusterRoleStrategy,
   ClusterRoleBinding: clusterRoleBindingStrategy,

@@ -3,12 +3,13 @@
  * all replicas through the database. `kid` is Kubernetes' (`keyIDFromPublicKey`): base64url of
  * the SHA-256 of the DER SubjectPublicKeyInfo.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { SIGNING_KEYS_CHANNEL, type SigningKeyRow, type SigningKeyStore } from '../store/signingKeys.js';
 import type { Algorithm } from './jwt.js';
+import { sha256Text } from '../util/hash.js';
 
 export interface SigningKey {
   kid: string;
@@ -22,7 +23,7 @@ export interface SigningKey {
 }
 
 export function keyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+  return sha256Text(publicKey.export({ type: 'spki', format: 'der' }));
 }
 
 /** RSA keys sign RS256; EC keys by curve, as `signerFromECDSAPrivateKey` decides. */

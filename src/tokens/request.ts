@@ -14,6 +14,7 @@ import { field } from '../validation/field.js';
 import { boundClaims, type ObjectRef } from './claims.js';
 import { signJwt } from './jwt.js';
 import type { KeyRing } from './keys.js';
+import { DEFAULT_SERVICE_ACCOUNT } from '../apis/wellknown.js';
 
 export const DEFAULT_EXPIRATION_SECONDS = 3600;
 export const MIN_EXPIRATION_SECONDS = 600;
@@ -142,7 +143,7 @@ export class TokenIssuer {
     else if (group === '' && ref.kind === 'Secret') target = await tx.get('Secret', namespace, ref.name, 'share');
     else throw badRequest(`cannot bind token to object of type ${group}/${version}, Kind=${ref.kind}`);
     if (!target) throw notFound(ref.kind as 'Pod' | 'Secret', ref.name);
-    if (target.kind === 'Pod' && (target.spec.serviceAccountName ?? 'default') !== sa.metadata.name) {
+    if (target.kind === 'Pod' && (target.spec.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT) !== sa.metadata.name) {
       throw badRequest(`cannot bind token for serviceaccount "${sa.metadata.name}" to pod running with different serviceaccount name.`);
     }
     if (ref.uid && ref.uid !== target.metadata.uid) {

@@ -7,12 +7,12 @@
 import type { IssuedToken } from '../apis/authentication.js';
 import type { Secret } from '../apis/core.js';
 import { formatTime, nowSeconds } from '../apis/meta.js';
-import { LEGACY_TOKEN_INVALID_SINCE_LABEL } from '../authn/credentials.js';
 import type { Registry, WriteContext } from '../registry/registry.js';
 import { unrevokedTokensOf } from '../resources/issuedtoken/store.js';
 import { tokenSecretsOf } from '../resources/secret/store.js';
 import type { StoreReader, StoreTransaction } from '../store/store.js';
 import { isStorable } from '../validation/storage.js';
+import { LEGACY_TOKEN_INVALID_SINCE_LABEL } from '../apis/wellknown.js';
 
 /** What ending a ServiceAccount's tokens did. */
 export interface RevokedTokens {

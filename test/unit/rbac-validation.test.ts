@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterRoleBinding, PolicyRule, Role, RoleBinding } from '../../src/apis/rbac.js';
-import { clusterRoleStrategy } from '../../src/resources/clusterrole/strategy.js';
-import { clusterRoleBindingStrategy } from '../../src/resources/clusterrolebinding/strategy.js';
-import { roleStrategyOfRole } from '../../src/resources/role/strategy.js';
-import { roleBindingStrategy } from '../../src/resources/rolebinding/strategy.js';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from '../../src/resources/rbac/strategies.js';
 
 const metadata = { name: 'x', uid: 'u', resourceVersion: '0', generation: 1, creationTimestamp: '', labels: {}, annotations: {} };
 const G = 'rbac.authorization.k8s.io';
 
 describe('policy rules', () => {
-  const role = (rules: Partial<PolicyRule>[]) => roleStrategyOfRole.defaults!({ kind: 'Role', metadata, rules } as Role);
+  const role = (rules: Partial<PolicyRule>[]) => roleStrategy.defaults!({ kind: 'Role', metadata, rules } as Role);
   const clusterRole = (rules: Partial<PolicyRule>[]) =>
     clusterRoleStrategy.defaults!({ kind: 'ClusterRole', metadata, rules } as never);
   it.each([
@@ -19,7 +16,7 @@ describe('policy rules', () => {
     [[{ verbs: ['get'], apiGroups: [''] }], ['rules[0].resources: Required value: resource rules must supply at least one resource']],
     [[{ verbs: ['get'], nonResourceURLs: ['/healthz'] }], ['rules[0].nonResourceURLs: Invalid value: ["/healthz"]: namespaced rules cannot apply to non-resource URLs']],
   ])('Role %j → %j', (rules, expected) => {
-    expect(roleStrategyOfRole.validate(role(rules)).map(String)).toEqual(expected);
+    expect(roleStrategy.validate(role(rules)).map(String)).toEqual(expected);
   });
 
   it.each([

@@ -8,6 +8,7 @@ import type { Attributes, Authorizer, Decision } from '../authorizer.js';
 import { isResourceRequest } from '../authorizer.js';
 import type { RuleRequest } from './rules.js';
 import { roleNotFound, subjectApplies, type BindingEntry, type RbacIndex } from './index.js';
+import { goQuote } from '../../util/quote.js';
 
 const MAX_CACHED = 100_000;
 
@@ -15,15 +16,15 @@ function describeSubject(binding: BindingEntry, attrs: Attributes): string {
   const subject = binding.subjects.find((s) => subjectApplies(s, attrs.user, binding.kind === 'RoleBinding' ? binding.namespace : ''));
   if (!subject) return '';
   if (subject.kind === 'ServiceAccount') {
-    return `${subject.kind} ${JSON.stringify(`${subject.name}/${subject.namespace || binding.namespace}`)}`;
+    return `${subject.kind} ${goQuote(`${subject.name}/${subject.namespace || binding.namespace}`)}`;
   }
-  return `${subject.kind} ${JSON.stringify(subject.name)}`;
+  return `${subject.kind} ${goQuote(subject.name)}`;
 }
 
 /** `RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to User "z"`, as rbac.go words it. */
 export function allowedReason(binding: BindingEntry, attrs: Attributes): string {
   const name = binding.kind === 'RoleBinding' ? `${binding.name}/${binding.namespace}` : binding.name;
-  return `RBAC: allowed by ${binding.kind} ${JSON.stringify(name)} of ${binding.roleRef.kind} ${JSON.stringify(binding.roleRef.name)} to ${describeSubject(binding, attrs)}`;
+  return `RBAC: allowed by ${binding.kind} ${goQuote(name)} of ${binding.roleRef.kind} ${goQuote(binding.roleRef.name)} to ${describeSubject(binding, attrs)}`;
 }
 
 export function ruleRequest(attrs: Attributes): RuleRequest {

@@ -1,20 +1,14 @@
 /**
  * The bootstrap policy (`plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go`), reduced to
- * the resources Keyway serves, reconciled at every start: missing roles and bindings are created,
- * missing rules and subjects added (never removed), unless annotated
- * `rbac.authorization.kubernetes.io/autoupdate: "false"`. admin, edit and view are stored with
- * their aggregated rules.
+ * the resources Keyway serves: the ClusterRoles and ClusterRoleBindings every cluster starts with.
+ * admin, edit and view hold their aggregated rules. `controllers/bootstrapPolicy.ts` reconciles
+ * them at every start.
  */
-import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from '../../apis/rbac.js';
-import { RBAC_GROUP } from '../../apis/rbac.js';
-import { CONTROLLER_USER } from '../../authn/identity.js';
-import { ApiError } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import type { Registry } from '../../registry/registry.js';
-import { covers } from './escalation.js';
+import type { PolicyRule, Subject } from '../../apis/rbac.js';
+import { defaultRule, RBAC_GROUP } from '../../apis/rbac.js';
 
-const r = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule => ({ verbs, apiGroups, resources, resourceNames: [], nonResourceURLs: [] });
-const urls = (verbs: string[], nonResourceURLs: string[]): PolicyRule => ({ verbs, apiGroups: [], resources: [], resourceNames: [], nonResourceURLs });
+const r = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule => defaultRule({ verbs, apiGroups, resources });
+const urls = (verbs: string[], nonResourceURLs: string[]): PolicyRule => defaultRule({ verbs, nonResourceURLs });
 
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
@@ -80,65 +74,3 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: { name: string; role: string; subj
   { name: 'system:public-info-viewer', role: 'system:public-info-viewer', subjects: [group('system:authenticated'), group('system:unauthenticated')] },
   { name: 'system:service-account-issuer-discovery', role: 'system:service-account-issuer-discovery', subjects: [group('system:serviceaccounts')] },
 ];
-
-const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
-const BOOTSTRAPPING = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
-const ctx = { user: CONTROLLER_USER };
-
-async function ignoreRaces(write: () => Promise<unknown>): Promise<void> {
-  try {
-    await write();
-  } catch (err) {
-    // another replica reconciled first; what it wrote is what we wanted
-    if (err instanceof ApiError && (err.code === 'ALREADY_EXISTS' || err.code === 'CONFLICT')) return;
-    throw err;
-  }
-}
-
-/** Creates what is missing and adds what was removed, leaving what users added. */
-export async function reconcileBootstrapPolicy(registry: Registry, log: Logger): Promise<void> {
-  for (const want of BOOTSTRAP_CLUSTER_ROLES) {
-    const labels = { ...BOOTSTRAPPING, ...(want.aggregateTo ? { [`rbac.authorization.k8s.io/aggregate-to-${want.aggregateTo}`]: 'true' } : {}) };
-    const existing: ClusterRole | null = await registry.find('ClusterRole', '', want.name);
-    if (!existing) {
-      await ignoreRaces(() =>
-        registry.create('ClusterRole', '', { metadata: { name: want.name, labels, annotations: { [AUTOUPDATE]: 'true' } }, rules: want.rules }, ctx),
-      );
-      continue;
-    }
-    if (existing.metadata.annotations[AUTOUPDATE] === 'false') continue;
-    const missing = want.rules.filter((rule) => !covers(existing.rules, [rule]).covered);
-    if (missing.length === 0) continue;
-    log.info({ clusterRole: want.name, added: missing.length }, 'reconciled bootstrap ClusterRole');
-    await ignoreRaces(() =>
-      registry.update('ClusterRole', '', { metadata: { name: want.name, resourceVersion: existing.metadata.resourceVersion }, rules: [...existing.rules, ...missing] }, ctx),
-    );
-  }
-  for (const want of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
-    const existing: ClusterRoleBinding | null = await registry.find('ClusterRoleBinding', '', want.name);
-    const roleRef = { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: want.role };
-    if (!existing) {
-      await ignoreRaces(() =>
-        registry.create(
-          'ClusterRoleBinding',
-          '',
-          { metadata: { name: want.name, labels: BOOTSTRAPPING, annotations: { [AUTOUPDATE]: 'true' } }, roleRef, subjects: want.subjects },
-          ctx,
-        ),
-      );
-      continue;
-    }
-    if (existing.metadata.annotations[AUTOUPDATE] === 'false') continue;
-    const missing = want.subjects.filter((s) => !existing.subjects.some((e) => e.kind === s.kind && e.name === s.name));
-    if (missing.length === 0) continue;
-    log.info({ clusterRoleBinding: want.name, added: missing.length }, 'reconciled bootstrap ClusterRoleBinding');
-    await ignoreRaces(() =>
-      registry.update(
-        'ClusterRoleBinding',
-        '',
-        { metadata: { name: want.name, resourceVersion: existing.metadata.resourceVersion }, subjects: [...existing.subjects, ...missing] },
-        ctx,
-      ),
-    );
-  }
-}

@@ -6,7 +6,7 @@
  */
 import type { PolicyRule } from '../../apis/rbac.js';
 import type { UserInfo } from '../../authn/identity.js';
-import { goQuoted } from '../../authn/serviceaccount.js';
+import { goQuote, goQuoteList } from '../../util/quote.js';
 import { ALL } from './rules.js';
 
 const rule = (r: Partial<PolicyRule>): PolicyRule => ({
@@ -96,11 +96,11 @@ export function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
 /** `CompactString`: `{APIGroups:["batch"], Resources:["*"], Verbs:["*"]}`. */
 export function compactString(r: PolicyRule): string {
   const parts: string[] = [];
-  if (r.apiGroups.length) parts.push(`APIGroups:${goQuoted(r.apiGroups)}`);
-  if (r.resources.length) parts.push(`Resources:${goQuoted(r.resources)}`);
-  if (r.nonResourceURLs.length) parts.push(`NonResourceURLs:${goQuoted(r.nonResourceURLs)}`);
-  if (r.resourceNames.length) parts.push(`ResourceNames:${goQuoted(r.resourceNames)}`);
-  if (r.verbs.length) parts.push(`Verbs:${goQuoted(r.verbs)}`);
+  if (r.apiGroups.length) parts.push(`APIGroups:${goQuoteList(r.apiGroups)}`);
+  if (r.resources.length) parts.push(`Resources:${goQuoteList(r.resources)}`);
+  if (r.nonResourceURLs.length) parts.push(`NonResourceURLs:${goQuoteList(r.nonResourceURLs)}`);
+  if (r.resourceNames.length) parts.push(`ResourceNames:${goQuoteList(r.resourceNames)}`);
+  if (r.verbs.length) parts.push(`Verbs:${goQuoteList(r.verbs)}`);
   return `{${parts.join(', ')}}`;
 }
 
@@ -116,7 +116,7 @@ export function confirmNoEscalation(
   const { covered, uncovered } = covers(held.rules, requested);
   if (covered) return null;
   const missing = [...new Set(compactRules(uncovered).map(compactString))].sort();
-  let msg = `user ${JSON.stringify(user.username)} (groups=${goQuoted(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${missing.join('\n')}`;
+  let msg = `user ${goQuote(user.username)} (groups=${goQuoteList(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${missing.join('\n')}`;
   if (held.errors.length) {
     // one aggregate error, printed inside Go's %v of an error slice
     const aggregate = held.errors.length === 1 ? held.errors[0] : `[${held.errors.join(', ')}]`;

@@ -8,11 +8,7 @@ import { formatTime, nowSeconds } from '../../apis/meta.js';
 import { conflictMessage, forbidden } from '../../errors.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { nameIsDNSLabel } from '../../validation/names.js';
-
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-
-/** Namespaces that exist from the first start. */
-export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+import { NAMESPACE_NAME_LABEL } from '../../apis/wellknown.js';
 
 /** Namespaces a delete is refused for (kube-node-lease is recreated instead). */
 const UNDELETABLE = new Set(['default', 'kube-system', 'kube-public']);

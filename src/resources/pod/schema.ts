@@ -19,6 +19,7 @@ import { can } from '../common/attributes.js';
 import { LocalObjectReferenceInput, ObjectMetaInputRef, ObjectMetaRef } from '../common/meta.js';
 import { defineOperations, nodeBasics } from '../common/operations.js';
 import { ServiceAccountRef } from '../serviceaccount/schema.js';
+import { DEFAULT_SERVICE_ACCOUNT } from '../../apis/wellknown.js';
 
 type SecretKeySelector = NonNullable<NonNullable<EnvVar['valueFrom']>['secretKeyRef']>;
 type TokenProjection = NonNullable<ProjectedSource['serviceAccountToken']>;
@@ -151,9 +152,9 @@ builder.node(PodRef, {
       type: ServiceAccountRef,
       nullable: true,
       description: 'The ServiceAccount this Pod runs as, or null if it no longer exists. (RBAC: get serviceaccounts)',
-      authScopes: (p) => ({ k8s: can('get', 'ServiceAccount', p.metadata.namespace, p.spec.serviceAccountName ?? 'default') }),
+      authScopes: (p) => ({ k8s: can('get', 'ServiceAccount', p.metadata.namespace, p.spec.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT) }),
       resolve: (p, _args, ctx) =>
-        ctx.objects.load('ServiceAccount', p.metadata.namespace ?? '', p.spec.serviceAccountName ?? 'default'),
+        ctx.objects.load('ServiceAccount', p.metadata.namespace ?? '', p.spec.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT),
     }),
   }),
 });

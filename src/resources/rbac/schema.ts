@@ -1,6 +1,13 @@
-/** The parts the four RBAC kinds share: policy rules, role references, subjects. */
+/**
+ * The four RBAC kinds (rbac.authorization.k8s.io): the parts they share (policy rules, role
+ * references, subjects), and each kind defined by `defineRbacKind`, since a Role and a
+ * ClusterRole (a RoleBinding and a ClusterRoleBinding) differ only in scope.
+ */
+import type { ObjectOfKind } from '../../apis/kinds.js';
 import type { PolicyRule, RoleRef, Subject } from '../../apis/rbac.js';
 import { builder } from '../../builder.js';
+import { ObjectMetaInputRef, ObjectMetaRef } from '../common/meta.js';
+import { defineOperations, nodeBasics } from '../common/operations.js';
 
 export const PolicyRuleRef = builder.objectRef<PolicyRule>('PolicyRule').implement({
   description: 'What a role allows: verbs on resources (by API group and optionally name) or on non-resource URLs.',
@@ -52,3 +59,49 @@ export const SubjectInput = builder.inputType('SubjectInput', {
     apiGroup: t.string({ required: false }),
   }),
 });
+
+
+/** A role kind: its object type with `rules`, its input, and its operations. */
+function defineRoleKind<K extends 'Role' | 'ClusterRole'>(kind: K) {
+  const ref = builder.objectRef<ObjectOfKind[K]>(kind);
+  builder.node(ref, {
+    ...nodeBasics(kind),
+    fields: (t) => ({
+      metadata: t.field({ type: ObjectMetaRef, resolve: (r) => r.metadata }),
+      rules: t.field({ type: [PolicyRuleRef], resolve: (r) => r.rules }),
+    }),
+  });
+  const input = builder.inputType(`${kind}Input` as string, {
+    fields: (t) => ({
+      metadata: t.field({ type: ObjectMetaInputRef, required: true }),
+      rules: t.field({ type: [PolicyRuleInput], required: false }),
+    }),
+  });
+  defineOperations(kind, ref, input);
+}
+
+/** A binding kind: its object type with `roleRef` and `subjects`, its input, and its operations. */
+function defineBindingKind<K extends 'RoleBinding' | 'ClusterRoleBinding'>(kind: K) {
+  const ref = builder.objectRef<ObjectOfKind[K]>(kind);
+  builder.node(ref, {
+    ...nodeBasics(kind),
+    fields: (t) => ({
+      metadata: t.field({ type: ObjectMetaRef, resolve: (b) => b.metadata }),
+      roleRef: t.field({ type: RoleRefRef, resolve: (b) => b.roleRef }),
+      subjects: t.field({ type: [SubjectRef], resolve: (b) => b.subjects }),
+    }),
+  });
+  const input = builder.inputType(`${kind}Input` as string, {
+    fields: (t) => ({
+      metadata: t.field({ type: ObjectMetaInputRef, required: true }),
+      roleRef: t.field({ type: RoleRefInput, required: false, description: 'Required on create; cannot change after.' }),
+      subjects: t.field({ type: [SubjectInput], required: false }),
+    }),
+  });
+  defineOperations(kind, ref, input);
+}
+
+defineRoleKind('Role');
+defineRoleKind('ClusterRole');
+defineBindingKind('RoleBinding');
+defineBindingKind('ClusterRoleBinding');

@@ -1,15 +1,17 @@
 /**
- * The four RBAC kinds share their rules: a role is a list of policy rules, a binding a roleRef
- * and subjects. Only the scope (and which roles a binding may name) differs.
+ * The four RBAC kinds share their rules (`pkg/registry/rbac/<kind>/strategy.go`): a role is a list of
+ * policy rules, a binding a roleRef and subjects. Only the scope (and which roles a binding may
+ * name) differs.
  */
 import { jsonEqual } from '../../util/maps.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../apis/rbac.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { field, Path, type ErrorList } from '../../validation/field.js';
 import { nameIsPathSegment } from '../../validation/names.js';
-import { defaultRoleRef, defaultRule, defaultSubject, validatePolicyRule, validateRoleRef, validateSubject } from './validation.js';
+import { defaultRoleRef, defaultSubject, validatePolicyRule, validateRoleRef, validateSubject } from './validation.js';
+import { defaultRule } from '../../apis/rbac.js';
 
-export function roleStrategy<T extends Role | ClusterRole>(kind: T['kind']): Strategy<T> {
+function rulesStrategy<T extends Role | ClusterRole>(kind: T['kind']): Strategy<T> {
   const namespaced = kind === 'Role';
   const prepare = (role: T): T => ({ ...role, rules: (role.rules ?? []).map(defaultRule) });
   const validate = (role: T): ErrorList =>
@@ -25,7 +27,7 @@ export function roleStrategy<T extends Role | ClusterRole>(kind: T['kind']): Str
   };
 }
 
-export function bindingStrategy<T extends RoleBinding | ClusterRoleBinding>(kind: T['kind']): Strategy<T> {
+function bindingsStrategy<T extends RoleBinding | ClusterRoleBinding>(kind: T['kind']): Strategy<T> {
   const namespaced = kind === 'RoleBinding';
   const roleKinds = namespaced ? ['Role', 'ClusterRole'] : ['ClusterRole'];
   const prepare = (binding: T): T => ({
@@ -53,3 +55,12 @@ export function bindingStrategy<T extends RoleBinding | ClusterRoleBinding>(kind
     },
   };
 }
+
+/** Roles: namespaced rules, which may not name non-resource URLs. */
+export const roleStrategy = rulesStrategy<Role>('Role');
+/** ClusterRoles: rules for every namespace, cluster-scoped resources and non-resource URLs. */
+export const clusterRoleStrategy = rulesStrategy<ClusterRole>('ClusterRole');
+/** RoleBindings: grant a Role or a ClusterRole inside their namespace. */
+export const roleBindingStrategy = bindingsStrategy<RoleBinding>('RoleBinding');
+/** ClusterRoleBindings: grant a ClusterRole everywhere; ServiceAccount subjects need a namespace. */
+export const clusterRoleBindingStrategy = bindingsStrategy<ClusterRoleBinding>('ClusterRoleBinding');

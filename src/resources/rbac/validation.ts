@@ -6,16 +6,6 @@ import { RBAC_GROUP, type PolicyRule, type RoleRef, type Subject } from '../../a
 import { field, type Path, type ErrorList } from '../../validation/field.js';
 import { isDNS1123Subdomain, nameIsPathSegment } from '../../validation/names.js';
 
-export function defaultRule(rule: Partial<PolicyRule>): PolicyRule {
-  return {
-    verbs: rule.verbs ?? [],
-    apiGroups: rule.apiGroups ?? [],
-    resources: rule.resources ?? [],
-    resourceNames: rule.resourceNames ?? [],
-    nonResourceURLs: rule.nonResourceURLs ?? [],
-  };
-}
-
 export function validatePolicyRule(rule: PolicyRule, namespaced: boolean, at: Path): ErrorList {
   const errs: ErrorList = [];
   if (rule.verbs.length === 0) errs.push(field.required(at.child('verbs'), 'verbs must contain at least one value'));

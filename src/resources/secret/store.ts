@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Secret } from '../../apis/core.js';
 import { objects } from '../../db/schema.js';
 import type { StoreReader } from '../../store/store.js';
-import { SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from './strategy.js';
+import { SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from '../../apis/wellknown.js';
 
 const isTokenSecret = sql`${objects.body} ->> 'type' = ${SERVICE_ACCOUNT_TOKEN_TYPE}`;
 
