@@ -211,8 +211,8 @@ class NaiveEnforcer {
   static async build(store: ObjectStore): Promise<NaiveEnforcer> {
     return store.snapshot(async (reader) => {
       const roles = new Map<string, PolicyRule[]>();
-      for await (const r of reader.all('ClusterRole', 2000)) roles.set(`ClusterRole//${r.metadata.name}`, r.rules);
-      for await (const r of reader.all('Role', 2000)) roles.set(`Role/${r.metadata.namespace}/${r.metadata.name}`, r.rules);
+      for await (const r of reader.all('ClusterRole', { pageSize: 2000 })) roles.set(`ClusterRole//${r.metadata.name}`, r.rules);
+      for await (const r of reader.all('Role', { pageSize: 2000 })) roles.set(`Role/${r.metadata.namespace}/${r.metadata.name}`, r.rules);
       const lines: string[][] = [];
       const add = (scope: string, subjects: Subject[], rules: PolicyRule[] | undefined) => {
         for (const s of subjects) {
@@ -220,8 +220,8 @@ class NaiveEnforcer {
           if (key) for (const rule of rules ?? []) lines.push([key, scope, ...policyLine(rule)]);
         }
       };
-      for await (const b of reader.all('ClusterRoleBinding', 2000)) add('', b.subjects, roles.get(`ClusterRole//${b.roleRef.name}`));
-      for await (const b of reader.all('RoleBinding', 2000)) {
+      for await (const b of reader.all('ClusterRoleBinding', { pageSize: 2000 })) add('', b.subjects, roles.get(`ClusterRole//${b.roleRef.name}`));
+      for await (const b of reader.all('RoleBinding', { pageSize: 2000 })) {
         const namespace = b.metadata.namespace!;
         add(namespace, b.subjects, roles.get(b.roleRef.kind === 'ClusterRole' ? `ClusterRole//${b.roleRef.name}` : `Role/${namespace}/${b.roleRef.name}`));
       }

@@ -153,7 +153,7 @@ export class App {
     this.controllers = controllersOn
       ? [
           new NamespaceController(this.registry, this.store, log),
-          new DefaultServiceAccountController(this.registry, log),
+          new DefaultServiceAccountController(this.registry, this.store.read, log),
           tokensController,
           new IssuedTokensController(this.registry, this.store, this.keys, log),
         ]

@@ -35,7 +35,8 @@ function rethrown(failure: AuthFailure): Error | null {
 
 export const builder = new SchemaBuilder<{
   Context: Context;
-  AuthScopes: { k8s: RequestAttributes; authenticated: boolean };
+  AuthScopes: { k8s: RequestAttributes };
+  DefaultAuthStrategy: 'all';
   Scalars: {
     StringMap: { Input: StringMap; Output: StringMap };
     StringListMap: { Input: Record<string, string[]>; Output: Record<string, string[]> };
@@ -49,12 +50,13 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    // A field that names several questions needs every answer to be yes.
+    defaultStrategy: 'all',
     // Errors thrown while deciding (an ApiError from a malformed argument, say) surface as is.
     treatErrorsAsUnauthorized: true,
     cacheKey: (value) => JSON.stringify(value),
     authScopes: (ctx) => ({
       k8s: (attributes) => ctx.authz.allowed(attributes),
-      authenticated: !ctx.user.groups.includes('system:unauthenticated'),
     }),
     unauthorizedError: (_parent, ctx, _info, result) => {
       const err = rethrown(result.failure);

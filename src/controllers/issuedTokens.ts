@@ -58,16 +58,13 @@ export class IssuedTokensController extends Controller {
     const now = formatTime(new Date(Date.now() - 60_000));
     const candidates = new Set<string>();
     for (const key of retired) if (!(await keyStillSigns(this.store.read, key.kid, now))) candidates.add(key.kid);
-    let after: { namespace: string; name: string } | undefined;
-    while (candidates.size) {
-      const page = await tokenSecrets(this.store.read, 1000, after);
-      for (const secret of page) {
-        const token = secret.data.token ? Buffer.from(secret.data.token, 'base64').toString() : '';
-        const kid = token ? parseJwt(token)?.header.kid : undefined;
-        if (typeof kid === 'string') candidates.delete(kid);
-      }
-      if (page.length < 1000) break;
-      after = { namespace: page.at(-1)!.metadata.namespace ?? '', name: page.at(-1)!.metadata.name };
+    if (candidates.size === 0) return [];
+    // a legacy token never expires: a key that signed one stays
+    for await (const secret of tokenSecrets(this.store.read)) {
+      const token = secret.data.token ? Buffer.from(secret.data.token, 'base64').toString() : '';
+      const kid = token ? parseJwt(token)?.header.kid : undefined;
+      if (typeof kid === 'string') candidates.delete(kid);
+      if (candidates.size === 0) break;
     }
     return [...candidates];
   }

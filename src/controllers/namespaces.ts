@@ -31,13 +31,8 @@ export class NamespaceController extends Controller {
 
   protected async allKeys(): Promise<string[]> {
     const keys = [...SYSTEM_NAMESPACES];
-    let after: { namespace: string; name: string } | undefined;
-    for (;;) {
-      const page = await this.registry.list('Namespace', { limit: 1000, after });
-      for (const ns of page.items) if (ns.metadata.deletionTimestamp) keys.push(ns.metadata.name);
-      if (!page.hasNextPage) return keys;
-      after = { namespace: '', name: page.items.at(-1)!.metadata.name };
-    }
+    for await (const ns of this.store.read.all('Namespace')) if (ns.metadata.deletionTimestamp) keys.push(ns.metadata.name);
+    return keys;
   }
 
   protected async reconcile(name: string): Promise<void> {

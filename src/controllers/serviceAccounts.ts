@@ -7,7 +7,7 @@ import { CONTROLLER_USER } from '../authn/identity.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Registry } from '../registry/registry.js';
-import type { Change } from '../store/store.js';
+import type { Change, StoreReader } from '../store/store.js';
 import { Controller } from './controller.js';
 import { DEFAULT_SERVICE_ACCOUNT } from '../apis/wellknown.js';
 
@@ -15,6 +15,7 @@ import { DEFAULT_SERVICE_ACCOUNT } from '../apis/wellknown.js';
 export class DefaultServiceAccountController extends Controller {
   constructor(
     private readonly registry: Registry,
+    private readonly reader: StoreReader,
     log: Logger,
   ) {
     super('default-serviceaccount', log);
@@ -30,13 +31,8 @@ export class DefaultServiceAccountController extends Controller {
 
   protected async allKeys(): Promise<string[]> {
     const names: string[] = [];
-    let after: { namespace: string; name: string } | undefined;
-    for (;;) {
-      const page = await this.registry.list('Namespace', { limit: 1000, after });
-      names.push(...page.items.map((ns) => ns.metadata.name));
-      if (!page.hasNextPage) return names;
-      after = { namespace: '', name: names.at(-1)! };
-    }
+    for await (const ns of this.reader.all('Namespace')) names.push(ns.metadata.name);
+    return names;
   }
 
   protected async reconcile(namespace: string): Promise<void> {

@@ -56,13 +56,8 @@ export class TokensController extends Controller {
 
   protected async allKeys(): Promise<string[]> {
     const keys: string[] = [];
-    let after: { namespace: string; name: string } | undefined;
-    for (;;) {
-      const page = await tokenSecrets(this.store.read, 1000, after);
-      for (const s of page) keys.push(JSON.stringify(['secret', s.metadata.namespace, s.metadata.name]));
-      if (page.length < 1000) return keys;
-      after = { namespace: page.at(-1)!.metadata.namespace ?? '', name: page.at(-1)!.metadata.name };
-    }
+    for await (const s of tokenSecrets(this.store.read)) keys.push(JSON.stringify(['secret', s.metadata.namespace, s.metadata.name]));
+    return keys;
   }
 
   protected async reconcile(key: string): Promise<void> {

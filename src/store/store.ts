@@ -42,6 +42,8 @@ export interface ListOptions {
   limit: number;
   /** Keyset cursor: list what sorts after this (namespace, name). */
   after?: ObjectKey;
+  /** A condition on the `objects` columns, built by the kind's own `store.ts`. */
+  where?: SQL;
 }
 
 /**
@@ -220,6 +222,7 @@ export class StoreReader {
     }
     const where = [this.filters(kind, options)];
     if (options.after) where.push(keysetAfter(kind, options.after));
+    if (options.where) where.push(options.where);
     const found = await this.exec
       .select()
       .from(objects)
@@ -241,11 +244,15 @@ export class StoreReader {
     return Number(row.n);
   }
 
-  /** Every object of a kind, in pages (for building in-memory indexes). */
-  async *all<K extends Kind>(kind: K, pageSize = 1000): AsyncGenerator<ObjectOfKind[K]> {
+  /**
+   * Every object of a kind (matching `where`, if given), in keyset pages: the one loop that
+   * controllers and in-memory indexes read a whole kind with.
+   */
+  async *all<K extends Kind>(kind: K, options: { where?: SQL; pageSize?: number } = {}): AsyncGenerator<ObjectOfKind[K]> {
+    const { where, pageSize = 1000 } = options;
     let after: ObjectKey | undefined;
     for (;;) {
-      const page = await this.list(kind, { limit: pageSize, after });
+      const page = await this.list(kind, { limit: pageSize, after, where });
       yield* page.items;
       if (!page.hasNextPage) return;
       const last = page.items.at(-1)!;

@@ -27,7 +27,7 @@ describe.each(ENGINES)('store reads (%s)', (engine) => {
   it.each([1, 2, 5, 1000])('bodies() in pages of %i reads every object once, in order, as whole objects have it', async (pageSize) => {
     const read = t.app.store.read;
     const whole = [];
-    for await (const role of read.all('Role', 100)) whole.push(role);
+    for await (const role of read.all('Role', { pageSize: 100 })) whole.push(role);
     const lean = [];
     for await (const role of read.bodies('Role', pageSize)) lean.push(role);
     expect(lean.map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['a/r1', 'a/r2', 'a/r3', 'b/r0', 'b/r1']);

@@ -71,8 +71,9 @@ builder.queryFields((t) => ({
   whoami: t.field({
     type: UserInfoRef,
     nullable: true,
-    description: 'Who the caller is (SelfSubjectReview). Open to every authenticated user.',
-    authScopes: { authenticated: true },
+    description:
+      'Who the caller is (SelfSubjectReview). (RBAC: create selfsubjectreviews.authentication.k8s.io, granted to every authenticated user by the bootstrap `system:basic-user` binding)',
+    authScopes: { k8s: canDo('create', 'authentication.k8s.io', 'selfsubjectreviews') },
     resolve: (_root, _args, ctx) => ctx.user,
   }),
 }));

@@ -145,17 +145,19 @@ builder.queryFields((t) => ({
   selfSubjectAccessReview: t.field({
     type: SubjectAccessReviewStatusRef,
     nullable: true,
-    description: 'Whether the caller may do something. Open to every authenticated user.',
+    description:
+      'Whether the caller may do something (SelfSubjectAccessReview). (RBAC: create selfsubjectaccessreviews.authorization.k8s.io, granted to every authenticated user by the bootstrap `system:basic-user` binding)',
     args: { input: t.arg({ type: SelfSubjectAccessReviewInput, required: true }) },
-    authScopes: { authenticated: true },
+    authScopes: { k8s: canDo('create', 'authorization.k8s.io', 'selfsubjectaccessreviews') },
     resolve: (_root, { input }, ctx) => review(ctx, { ...attributes('SelfSubjectAccessReview.authorization.k8s.io', input), user: ctx.user }),
   }),
   selfSubjectRulesReview: t.field({
     type: SubjectRulesReviewStatusRef,
     nullable: true,
-    description: 'Every rule the caller holds in a namespace (and cluster-wide). Open to every authenticated user.',
+    description:
+      'Every rule the caller holds in a namespace (and cluster-wide) (SelfSubjectRulesReview). (RBAC: create selfsubjectrulesreviews.authorization.k8s.io, granted to every authenticated user by the bootstrap `system:basic-user` binding)',
     args: { namespace: t.arg.string({ required: true }) },
-    authScopes: { authenticated: true },
+    authScopes: { k8s: canDo('create', 'authorization.k8s.io', 'selfsubjectrulesreviews') },
     resolve: (_root, { namespace }, ctx): RulesStatus => {
       if (!namespace) throw badRequest('no namespace on request');
       const { rules, errors } = ctx.rbac.rulesFor(ctx.user, namespace);

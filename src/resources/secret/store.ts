@@ -15,8 +15,7 @@ export function tokenSecretsOf(reader: StoreReader, namespace: string, serviceAc
   });
 }
 
-/** Every token Secret (for resyncs and key retirement), in pages after `after`. */
-export function tokenSecrets(reader: StoreReader, limit: number, after?: { namespace: string; name: string }): Promise<Secret[]> {
-  const cursor = after ? sql` and (${objects.namespace}, ${objects.name}) > (${after.namespace}, ${after.name})` : sql``;
-  return reader.where('Secret', sql`${isTokenSecret}${cursor}`, { limit });
+/** Every token Secret (for resyncs and key retirement). */
+export function tokenSecrets(reader: StoreReader): AsyncGenerator<Secret> {
+  return reader.all('Secret', { where: isTokenSecret });
 }

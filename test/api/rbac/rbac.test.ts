@@ -259,6 +259,38 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'INVALID', causes: [{ field: fieldPath }] });
     });
 
+    it('authorizes the self reviews and whoami by RBAC, so an admin can narrow them', async () => {
+      const own = await startTestApp(engine);
+      try {
+        for (const ns of ['dev', 'other']) await namespace(own, ns);
+        for (const ns of ['dev', 'other']) await serviceAccount(own, ns, 'app');
+        const [devApp, otherApp] = [await token(own, 'dev', 'app'), await token(own, 'other', 'app')];
+        const SELF = `{ whoami { username } selfSubjectAccessReview(input: { nonResourceAttributes: { verb: "get", path: "/healthz" } }) { allowed }
+          selfSubjectRulesReview(namespace: "dev") { incomplete } }`;
+        // granted to every authenticated user by the bootstrap system:basic-user binding, and to no one else
+        expect((await own.gql(SELF, {}, otherApp)).errors).toBeUndefined();
+        const anonymous = await own.gql(SELF, {}, null);
+        expect(anonymous.errors?.map((e) => e.message)).toEqual([
+          'selfsubjectreviews.authentication.k8s.io is forbidden: User "system:anonymous" cannot create resource "selfsubjectreviews" in API group "authentication.k8s.io" at the cluster scope',
+          'selfsubjectaccessreviews.authorization.k8s.io is forbidden: User "system:anonymous" cannot create resource "selfsubjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope',
+          'selfsubjectrulesreviews.authorization.k8s.io is forbidden: User "system:anonymous" cannot create resource "selfsubjectrulesreviews" in API group "authorization.k8s.io" at the cluster scope',
+        ]);
+        // an admin narrows the binding to one namespace's accounts (and keeps the reconciler off it)
+        await own.ok('mutation ($i: ClusterRoleBindingInput!) { updateClusterRoleBinding(input: $i) { id } }', {
+          i: {
+            metadata: { name: 'system:basic-user', annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' } },
+            subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:serviceaccounts:dev' }],
+          },
+        });
+        expect((await own.gql(SELF, {}, devApp)).errors).toBeUndefined();
+        const narrowed = await own.gql(SELF, {}, otherApp);
+        expect(narrowed.errors?.map((e) => e.extensions.code)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+        expect(narrowed.data).toEqual({ whoami: null, selfSubjectAccessReview: null, selfSubjectRulesReview: null });
+      } finally {
+        await own.close();
+      }
+    });
+
     it('is an RBAC question itself', async () => {
       const res = await t.gql('{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) { allowed } }', {}, ci);
       expect(res.errors?.[0].message).toBe(
