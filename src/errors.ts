@@ -17,7 +17,7 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   | 'INTERNAL';
 
-export interface Cause {
+interface Cause {
   field: string;
   message: string;
   reason: string;
@@ -75,9 +75,6 @@ export function forbidden(resource: string, name: string, reason: string): ApiEr
   return new ApiError('FORBIDDEN', `${subject} is forbidden: ${reason}`);
 }
 
-export function forbiddenMessage(message: string): ApiError {
-  return new ApiError('FORBIDDEN', message);
-}
 
 export function badRequest(message: string): ApiError {
   return new ApiError('BAD_REQUEST', message);
@@ -87,6 +84,3 @@ export function unauthenticated(message = 'Unauthorized'): ApiError {
   return new ApiError('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
 }
 
-export function internal(): ApiError {
-  return new ApiError('INTERNAL', 'Internal error');
-}

@@ -14,12 +14,12 @@ import { ENFORCE_MOUNTABLE_SECRETS } from '../apis/wellknown.js';
 
 
 /** Go's `strconv.ParseBool`; anything else is false (Kubernetes ignores the parse error). */
-export function parseBool(value: string | undefined): boolean {
+function parseBool(value: string | undefined): boolean {
   return value !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value);
 }
 
 /** The first secret reference the account does not allow, in Kubernetes' words, or null. */
-export function secretReferenceViolation(account: ServiceAccount, pod: Pod): string | null {
+function secretReferenceViolation(account: ServiceAccount, pod: Pod): string | null {
   const sa = account.metadata.name;
   const mountable = new Set(account.secrets.map((s) => s.name));
   const notReferenced = `is not allowed because service account ${sa} does not reference that secret`;

@@ -11,16 +11,16 @@ import { generateName } from '../registry/names.js';
 import type { AdmissionPlugin } from './plugin.js';
 import { podCreate, serviceAccountOf } from './podServiceAccount.js';
 
-export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
-export const TOKEN_VOLUME_PREFIX = 'kube-api-access-';
+const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+const TOKEN_VOLUME_PREFIX = 'kube-api-access-';
 
 /** `shouldAutomount`: the Pod's setting, else the ServiceAccount's, else true. */
-export function shouldAutomount(account: ServiceAccount, pod: Pod): boolean {
+function shouldAutomount(account: ServiceAccount, pod: Pod): boolean {
   return pod.spec.automountServiceAccountToken ?? account.automountServiceAccountToken ?? true;
 }
 
 /** `TokenVolumeSource` */
-export function tokenVolume(name: string): Volume {
+function tokenVolume(name: string): Volume {
   return {
     name,
     projected: {

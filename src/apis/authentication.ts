@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from './meta.js';
 
-export const KEYWAY_AUTHN_GROUP = 'authentication.keyway.dev';
+const KEYWAY_AUTHN_GROUP = 'authentication.keyway.dev';
 /** Label on each record: the ServiceAccount's uid, so an account's tokens can be selected. */
 export const SERVICE_ACCOUNT_UID_LABEL = `${KEYWAY_AUTHN_GROUP}/service-account-uid`;
 

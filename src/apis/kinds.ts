@@ -41,7 +41,6 @@ export interface ObjectOfKind {
   IssuedToken: IssuedToken;
 }
 
-export const ALL_KINDS = Object.keys(KINDS) as Kind[];
 
 export function isKind(value: string): value is Kind {
   return Object.prototype.hasOwnProperty.call(KINDS, value);

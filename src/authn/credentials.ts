@@ -23,7 +23,7 @@ export interface SecretFacts extends ObjectFacts {
   invalidSince?: string;
 }
 
-export interface IssuedTokenFacts extends ObjectFacts {
+interface IssuedTokenFacts extends ObjectFacts {
   revoked: boolean;
 }
 

@@ -15,7 +15,7 @@ export const SYSTEM_MASTERS = 'system:masters';
 export const ALL_AUTHENTICATED = 'system:authenticated';
 export const ALL_UNAUTHENTICATED = 'system:unauthenticated';
 export const ANONYMOUS = 'system:anonymous';
-export const ALL_SERVICE_ACCOUNTS = 'system:serviceaccounts';
+const ALL_SERVICE_ACCOUNTS = 'system:serviceaccounts';
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 const SERVICE_ACCOUNT_GROUP_PREFIX = 'system:serviceaccounts:';
 

@@ -23,7 +23,7 @@ const EXTRA_PREFIX = 'impersonate-extra-';
  * `unescapeExtraKey`: an extra's key is percent-encoded in its header name; one that does not
  * decode is kept as it came (Kubernetes records malformed keys rather than dropping them).
  */
-export function unescapeExtraKey(encoded: string): string {
+function unescapeExtraKey(encoded: string): string {
   try {
     return decodeURIComponent(encoded);
   } catch {

@@ -8,7 +8,7 @@ import type { CachedTokenAuthenticator } from './cache.js';
 import { ANONYMOUS_USER, type UserInfo } from './identity.js';
 
 /** The token of an `Authorization: Bearer <token>` header (scheme in any case), or null. */
-export function bearerToken(header: string): string | null {
+function bearerToken(header: string): string | null {
   // on every request: plain character tests rather than regular expressions
   if (header.length < 8 || header.charCodeAt(6) !== 32) return null;
   const scheme = header.slice(0, 6);

@@ -13,7 +13,7 @@ import { serviceAccountGroups, serviceAccountUsername, type UserInfo } from './i
 
 export const LEEWAY_SECONDS = 60;
 
-export const EXTRA = {
+const EXTRA = {
   podName: 'authentication.kubernetes.io/pod-name',
   podUID: 'authentication.kubernetes.io/pod-uid',
   nodeName: 'authentication.kubernetes.io/node-name',
@@ -26,7 +26,7 @@ const fail = (message: string): never => {
 };
 
 /** The audiences a token names: `aud` as a string or an array (go-jose writes either). */
-export function tokenAudiences(payload: Record<string, unknown>): string[] {
+function tokenAudiences(payload: Record<string, unknown>): string[] {
   const aud = payload.aud;
   if (typeof aud === 'string') return [aud];
   if (Array.isArray(aud)) return aud.filter((a): a is string => typeof a === 'string');
@@ -55,7 +55,7 @@ function numeric(payload: Record<string, unknown>, claim: string): number | unde
 }
 
 /** go-jose's `Claims.Validate` with a one-minute leeway, mapped to Kubernetes' messages. */
-export function checkTimes(payload: Record<string, unknown>, nowSeconds: number): void {
+function checkTimes(payload: Record<string, unknown>, nowSeconds: number): void {
   const nbf = numeric(payload, 'nbf');
   const exp = numeric(payload, 'exp');
   const iat = numeric(payload, 'iat');

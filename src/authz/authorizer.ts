@@ -19,7 +19,7 @@ export interface ResourceAttributes {
   name?: string;
 }
 
-export interface NonResourceAttributes {
+interface NonResourceAttributes {
   verb: string;
   path: string;
 }

@@ -15,7 +15,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from './schema.js';
 
-export type Schema = typeof schema;
+type Schema = typeof schema;
 /** A drizzle database or a transaction on it: both run queries. */
 export type Executor = PgDatabase<PgQueryResultHKT, Schema>;
 
@@ -50,7 +50,7 @@ export interface Database {
   snapshot?(): Promise<Blob>;
 }
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 const ANALYZE = sql`analyze objects, changes`;
 /** PGlite re-analyzes after this many written rows, unless told otherwise. */
@@ -144,4 +144,4 @@ export async function rows<T>(executor: Executor, query: SQL): Promise<T[]> {
   return (result as { rows: T[] }).rows;
 }
 
-export { sql };
+;

@@ -7,8 +7,8 @@
 import type { Plugin } from 'graphql-yoga';
 import type { KeyRing } from '../tokens/keys.js';
 
-export const OIDC_CONFIGURATION_PATH = '/.well-known/openid-configuration';
-export const JWKS_PATH = '/openid/v1/jwks';
+const OIDC_CONFIGURATION_PATH = '/.well-known/openid-configuration';
+const JWKS_PATH = '/openid/v1/jwks';
 const CACHE_CONTROL = 'public, max-age=3600';
 
 export interface DiscoveryOptions {
@@ -16,7 +16,7 @@ export interface DiscoveryOptions {
   jwksURI: string;
 }
 
-export function openIDConfiguration(keys: KeyRing, options: DiscoveryOptions) {
+function openIDConfiguration(keys: KeyRing, options: DiscoveryOptions) {
   return {
     issuer: options.issuer,
     jwks_uri: options.jwksURI,
@@ -26,7 +26,7 @@ export function openIDConfiguration(keys: KeyRing, options: DiscoveryOptions) {
   };
 }
 
-export function jwks(keys: KeyRing) {
+function jwks(keys: KeyRing) {
   return {
     keys: keys.all().map((k) => {
       const { kty, crv, x, y, n, e } = k.jwk as Record<string, string | undefined>;

@@ -6,9 +6,9 @@
 import type { StringMap } from '../apis/meta.js';
 import { isQualifiedName, isValidLabelValue } from '../validation/names.js';
 
-export type Operator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
+type Operator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
 
-export interface Requirement {
+interface Requirement {
   key: string;
   operator: Operator;
   values: string[];
@@ -187,7 +187,7 @@ const INT64_MAX = 2n ** 63n - 1n;
  * Go's `strconv.ParseInt(value, 10, 64)`: a decimal integer with an optional sign, within 64
  * bits, else null. Selectors' `gt`/`lt` operands and the label values they compare must be one.
  */
-export function parseInt64(value: string): bigint | null {
+function parseInt64(value: string): bigint | null {
   // 20 digits and a sign is the longest int64 (leading zeros aside)
   if (!/^[+-]?\d+$/.test(value) || value.replace(/^[+-]?0*/, '').length > 19) return null;
   const n = BigInt(value);

@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_GENERATED_BASE = 63 - 5;
 
-export function randomSuffix(length = 5): string {
+function randomSuffix(length = 5): string {
   let out = '';
   for (let i = 0; i < length; i++) out += ALPHANUMS[randomInt(ALPHANUMS.length)];
   return out;

@@ -53,7 +53,7 @@ export interface WriteContext {
  * Drops null and undefined members, deeply: absent and null mean the same inside an input. Maps
  * come out null-prototype, so a key such as `__proto__` stays data.
  */
-export function compact<T>(value: T): T {
+function compact<T>(value: T): T {
   if (Array.isArray(value)) return value.map(compact) as T;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     const out = dict<unknown>();

@@ -12,7 +12,7 @@ export interface ObjectRef {
   uid: string;
 }
 
-export interface KubernetesClaims {
+interface KubernetesClaims {
   namespace: string;
   node?: { name: string; uid?: string };
   pod?: ObjectRef;

@@ -10,7 +10,7 @@ export type Algorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256';
 const HASH: Record<Algorithm, string> = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', RS256: 'sha256' };
 
 /** Longer tokens are refused before any parsing: nothing we issue comes near. */
-export const MAX_TOKEN_LENGTH = 16 * 1024;
+const MAX_TOKEN_LENGTH = 16 * 1024;
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
 

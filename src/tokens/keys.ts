@@ -22,12 +22,12 @@ export interface SigningKey {
   retiredAt: Date | null;
 }
 
-export function keyId(publicKey: KeyObject): string {
+function keyId(publicKey: KeyObject): string {
   return sha256Text(publicKey.export({ type: 'spki', format: 'der' }));
 }
 
 /** RSA keys sign RS256; EC keys by curve, as `signerFromECDSAPrivateKey` decides. */
-export function algorithmOf(key: KeyObject): Algorithm {
+function algorithmOf(key: KeyObject): Algorithm {
   if (key.asymmetricKeyType === 'rsa') return 'RS256';
   if (key.asymmetricKeyType === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
@@ -52,7 +52,7 @@ function newKeyRow(privateKey: KeyObject, source: string) {
   };
 }
 
-export function generatePrivateKey(algorithm: 'ES256' | 'RS256'): KeyObject {
+function generatePrivateKey(algorithm: 'ES256' | 'RS256'): KeyObject {
   return algorithm === 'RS256'
     ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
     : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;

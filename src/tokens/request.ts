@@ -16,12 +16,12 @@ import { signJwt } from './jwt.js';
 import type { KeyRing } from './keys.js';
 import { DEFAULT_SERVICE_ACCOUNT } from '../apis/wellknown.js';
 
-export const DEFAULT_EXPIRATION_SECONDS = 3600;
-export const MIN_EXPIRATION_SECONDS = 600;
-export const MAX_EXPIRATION_SECONDS = 2 ** 32;
+const DEFAULT_EXPIRATION_SECONDS = 3600;
+const MIN_EXPIRATION_SECONDS = 600;
+const MAX_EXPIRATION_SECONDS = 2 ** 32;
 /** What kubelet asks for (1 h 7 s); such Pod-bound tokens get a year (`claims.go`). */
-export const WARN_ONLY_EXPIRATION_SECONDS = 3607;
-export const EXTENDED_EXPIRATION_SECONDS = 365 * 24 * 3600;
+const WARN_ONLY_EXPIRATION_SECONDS = 3607;
+const EXTENDED_EXPIRATION_SECONDS = 365 * 24 * 3600;
 
 export interface TokenRequestSpec {
   audiences?: string[] | null;

@@ -3,7 +3,7 @@
  * value and a detail, rendered as `spec.containers[0].name: Required value`.
  */
 
-export type FieldErrorType =
+type FieldErrorType =
   | 'FieldValueRequired'
   | 'FieldValueInvalid'
   | 'FieldValueForbidden'
@@ -29,7 +29,7 @@ const VALUELESS = new Set<FieldErrorType>(['FieldValueRequired', 'FieldValueForb
 
 const OMIT = Symbol('omit');
 
-export class FieldError {
+class FieldError {
   constructor(
     readonly type: FieldErrorType,
     readonly field: string,

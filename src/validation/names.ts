@@ -3,8 +3,8 @@
  * function returns the list of messages (empty when valid), as Kubernetes' do.
  */
 
-export const DNS1123_LABEL_MAX = 63;
-export const DNS1123_SUBDOMAIN_MAX = 253;
+const DNS1123_LABEL_MAX = 63;
+const DNS1123_SUBDOMAIN_MAX = 253;
 const QUALIFIED_NAME_MAX = 63;
 const LABEL_VALUE_MAX = 63;
 
@@ -21,7 +21,7 @@ const labelValueRe = new RegExp(`^${labelValueFmt}$`);
 const configMapKeyRe = new RegExp(`^${configMapKeyFmt}$`);
 
 /** apimachinery's RegexError, down to the double space its join leaves before "or". */
-export function regexError(msg: string, fmt: string, ...examples: string[]): string {
+function regexError(msg: string, fmt: string, ...examples: string[]): string {
   if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
   let out = `${msg} (e.g. `;
   examples.forEach((example, i) => {
@@ -31,7 +31,7 @@ export function regexError(msg: string, fmt: string, ...examples: string[]): str
   return `${out}regex used for validation is '${fmt}')`;
 }
 
-export const maxLenError = (n: number) => `must be no more than ${n} characters`;
+const maxLenError = (n: number) => `must be no more than ${n} characters`;
 const emptyError = () => 'must be non-empty';
 
 export function isDNS1123Label(value: string): string[] {
@@ -83,7 +83,7 @@ export const nameIsDNSSubdomain: NameValidator = (name, prefix) =>
  * The longest RBAC name Keyway stores. Kubernetes sets none (etcd keys may be long); a name is
  * part of PostgreSQL's primary-key index, whose rows must fit in a third of a page (2,704 bytes).
  */
-export const PATH_SEGMENT_NAME_MAX_BYTES = 1024;
+const PATH_SEGMENT_NAME_MAX_BYTES = 1024;
 
 /** RBAC names: `path.IsValidPathSegmentName`, no DNS rule; at most 1,024 bytes (see above). */
 export const nameIsPathSegment: NameValidator = (name, prefix) => {

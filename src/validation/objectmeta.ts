@@ -7,9 +7,9 @@ import type { StringMap } from '../apis/meta.js';
 import { field, Path, type ErrorList } from './field.js';
 import { isDNS1123Label, isQualifiedName, isValidLabelValue, type NameValidator } from './names.js';
 
-export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
-export function validateLabels(labels: StringMap, at: Path): ErrorList {
+function validateLabels(labels: StringMap, at: Path): ErrorList {
   const errs: ErrorList = [];
   for (const [key, value] of Object.entries(labels)) {
     for (const msg of isQualifiedName(key)) errs.push(field.invalid(at, key, msg));
@@ -18,7 +18,7 @@ export function validateLabels(labels: StringMap, at: Path): ErrorList {
   return errs;
 }
 
-export function validateAnnotations(annotations: StringMap, at: Path): ErrorList {
+function validateAnnotations(annotations: StringMap, at: Path): ErrorList {
   const errs: ErrorList = [];
   let size = 0;
   for (const [key, value] of Object.entries(annotations)) {

@@ -8,12 +8,12 @@ import type { KubeObject } from '../apis/meta.js';
 import { field, Path, type ErrorList } from './field.js';
 
 /** etcd's default `--max-request-bytes`: Kubernetes cannot store a larger object. */
-export const MAX_OBJECT_BYTES = 1536 * 1024;
+const MAX_OBJECT_BYTES = 1536 * 1024;
 
 /** NUL, or a UTF-16 surrogate that is not half of a pair. */
 const UNSTORABLE = /[\0\p{Cs}]/u;
 
-export const UNSTORABLE_MESSAGE = 'must not contain NUL (U+0000) or unpaired surrogate characters';
+const UNSTORABLE_MESSAGE = 'must not contain NUL (U+0000) or unpaired surrogate characters';
 
 /** Whether PostgreSQL can store and compare the string (no NUL, well-formed UTF-16). */
 export function isStorable(value: string): boolean {

@@ -1,6 +1,16 @@
 /** The four RBAC predicates and non-resource URL matching, one line per case. */
 import { describe, expect, it } from 'vitest';
-import { apiGroupMatches, nonResourceURLMatches, resourceMatches, resourceNameMatches, verbMatches } from '../../src/authz/rbac/rules.js';
+import { defaultRule, type PolicyRule } from '../../src/apis/rbac.js';
+import { RuleSet } from '../../src/authz/rbac/engine.js';
+import {
+  apiGroupMatches,
+  nonResourceURLMatches,
+  resourceMatches,
+  resourceNameMatches,
+  ruleAllows,
+  verbMatches,
+  type RuleRequest,
+} from '../../src/authz/rbac/rules.js';
 
 describe('VerbMatches', () => {
   it.each([
@@ -55,4 +65,50 @@ describe('NonResourceURLMatches', () => {
     [['/apis*'], '/apis', true],
     [['/api'], '/api/v1', false],
   ])('%j %s → %s', (urls, path, want) => expect(nonResourceURLMatches(urls, path)).toBe(want));
+});
+
+/**
+ * `ruleAllows` is Kubernetes' `RuleAllows` written plainly; the casbin model must agree with it
+ * on every rule and request of these tables (the model's matcher wires the same predicates).
+ */
+describe('the casbin model agrees with RuleAllows', () => {
+  const rules: PolicyRule[] = [
+    defaultRule({ verbs: ['get'], apiGroups: [''], resources: ['pods'] }),
+    defaultRule({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }),
+    defaultRule({ verbs: ['get', 'list'], apiGroups: ['', 'apps'], resources: ['pods', 'deployments'] }),
+    defaultRule({ verbs: ['get'], apiGroups: [''], resources: ['pods/status'] }),
+    defaultRule({ verbs: ['update'], apiGroups: ['*'], resources: ['*/status'] }),
+    defaultRule({ verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['tls', 'db'] }),
+    defaultRule({ verbs: ['create'], apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['ci'] }),
+    defaultRule({ verbs: ['get'], nonResourceURLs: ['/healthz', '/apis/*'] }),
+    defaultRule({ verbs: ['*'], nonResourceURLs: ['*'] }),
+    defaultRule({ verbs: ['use'], apiGroups: ['policy'], resources: ['podsecuritypolicies'] }),
+    defaultRule({ verbs: ['get'], apiGroups: [''], resources: ['pods/*'] }),
+    defaultRule({ verbs: [], apiGroups: ['*'], resources: ['*'] }),
+  ];
+  const requests: RuleRequest[] = [
+    { verb: 'get', apiGroup: '', resource: 'pods', subresource: '', name: '', path: '' },
+    { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'status', name: 'web', path: '' },
+    { verb: 'list', apiGroup: 'apps', resource: 'deployments', subresource: '', name: '', path: '' },
+    { verb: 'update', apiGroup: 'apps', resource: 'deployments', subresource: 'status', name: 'api', path: '' },
+    { verb: 'get', apiGroup: '', resource: 'secrets', subresource: '', name: 'tls', path: '' },
+    { verb: 'get', apiGroup: '', resource: 'secrets', subresource: '', name: '', path: '' },
+    { verb: 'get', apiGroup: '', resource: 'secrets', subresource: '', name: 'other', path: '' },
+    { verb: 'create', apiGroup: '', resource: 'serviceaccounts', subresource: 'token', name: 'ci', path: '' },
+    { verb: 'create', apiGroup: '', resource: 'serviceaccounts', subresource: 'token', name: 'cd', path: '' },
+    { verb: 'get', apiGroup: '', resource: '', subresource: '', name: '', path: '/healthz' },
+    { verb: 'get', apiGroup: '', resource: '', subresource: '', name: '', path: '/apis/apps' },
+    { verb: 'get', apiGroup: '', resource: '', subresource: '', name: '', path: '/apis' },
+    { verb: 'post', apiGroup: '', resource: '', subresource: '', name: '', path: '/metrics' },
+    { verb: 'use', apiGroup: 'policy', resource: 'podsecuritypolicies', subresource: '', name: 'restricted', path: '' },
+    { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'log', name: '', path: '' },
+  ];
+  const cases = rules.flatMap((rule, i) => requests.map((request, j) => [i, j, rule, request] as const));
+  it.each(cases)('rule %i, request %i', (_i, _j, rule, request) => {
+    expect(new RuleSet([rule]).allows(request)).toBe(ruleAllows(rule, request));
+  });
+  it('has both answers among the cases', () => {
+    const answers = new Set(cases.map(([, , rule, request]) => ruleAllows(rule, request)));
+    expect([...answers].sort()).toEqual([false, true]);
+  });
 });

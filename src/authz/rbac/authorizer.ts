@@ -22,12 +22,12 @@ function describeSubject(binding: BindingEntry, attrs: Attributes): string {
 }
 
 /** `RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to User "z"`, as rbac.go words it. */
-export function allowedReason(binding: BindingEntry, attrs: Attributes): string {
+function allowedReason(binding: BindingEntry, attrs: Attributes): string {
   const name = binding.kind === 'RoleBinding' ? `${binding.name}/${binding.namespace}` : binding.name;
   return `RBAC: allowed by ${binding.kind} ${goQuote(name)} of ${binding.roleRef.kind} ${goQuote(binding.roleRef.name)} to ${describeSubject(binding, attrs)}`;
 }
 
-export function ruleRequest(attrs: Attributes): RuleRequest {
+function ruleRequest(attrs: Attributes): RuleRequest {
   return isResourceRequest(attrs)
     ? { verb: attrs.verb, apiGroup: attrs.apiGroup, resource: attrs.resource, subresource: attrs.subresource ?? '', name: attrs.name ?? '', path: '' }
     : { verb: attrs.verb, apiGroup: '', resource: '', subresource: '', name: '', path: attrs.path };

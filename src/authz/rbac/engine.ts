@@ -9,7 +9,7 @@ import { Enforcer, newModelFromString } from 'casbin';
 import type { PolicyRule } from '../../apis/rbac.js';
 import { apiGroupMatches, nonResourceURLMatches, resourceMatches, resourceNameMatches, verbMatches, type RuleRequest } from './rules.js';
 
-export const MODEL_TEXT = readFileSync(fileURLToPath(new URL('./model.conf', import.meta.url)), 'utf8');
+const MODEL_TEXT = readFileSync(fileURLToPath(new URL('./model.conf', import.meta.url)), 'utf8');
 
 /** Policy fields are JSON lists; each distinct one is parsed once. */
 const lists = new Map<string, string[]>();

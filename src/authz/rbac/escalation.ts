@@ -18,7 +18,7 @@ const rule = (r: Partial<PolicyRule>): PolicyRule => ({
 });
 
 /** `BreakdownRule`: one rule per group × resource × verb (× name), and per URL × verb. */
-export function breakdown(r: PolicyRule): PolicyRule[] {
+function breakdown(r: PolicyRule): PolicyRule[] {
   const out: PolicyRule[] = [];
   for (const group of r.apiGroups) {
     for (const resource of r.resources) {
@@ -71,7 +71,7 @@ export function covers(owner: readonly PolicyRule[], servant: readonly PolicyRul
 /**
  * `CompactRules`: rules of one group and one resource that differ only in verbs become one.
  */
-export function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
+function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
   const out: PolicyRule[] = [];
   const simple = new Map<string, PolicyRule>();
   for (const r of rules) {

@@ -7,7 +7,7 @@
  */
 import type { UserInfo } from '../../authn/identity.js';
 import { serviceAccountUsername } from '../../authn/identity.js';
-import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject } from '../../apis/rbac.js';
+import type { PolicyRule, RoleRef, Subject } from '../../apis/rbac.js';
 import type { KubeObject } from '../../apis/meta.js';
 import type { ChangeFollower } from '../../changelog/follower.js';
 import type { Change, ObjectBody, StoreReader } from '../../store/store.js';

@@ -15,7 +15,7 @@ interface ObjectId {
   name: string;
 }
 
-export function parseNodeId(globalId: string): ObjectId {
+function parseNodeId(globalId: string): ObjectId {
   let decoded: { typename: string; id: string };
   try {
     decoded = decodeGlobalID(globalId);

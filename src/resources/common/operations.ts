@@ -16,8 +16,8 @@ import type { ObjectKey } from '../../store/store.js';
 import { isStorable } from '../../validation/storage.js';
 import { can } from './attributes.js';
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
 
 const namespaceRefs: { ref?: ObjectRef<Types, Namespace> } = {};
 
@@ -26,11 +26,11 @@ export function setNamespaceRef(ref: ObjectRef<Types, Namespace>): void {
   namespaceRefs.ref = ref;
 }
 
-export function encodeCursor(obj: KubeObject): string {
+function encodeCursor(obj: KubeObject): string {
   return Buffer.from(JSON.stringify([obj.metadata.namespace ?? '', obj.metadata.name])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | null | undefined): ObjectKey | undefined {
+function decodeCursor(cursor: string | null | undefined): ObjectKey | undefined {
   if (!cursor) return undefined;
   try {
     const [namespace, name] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
@@ -43,7 +43,7 @@ export function decodeCursor(cursor: string | null | undefined): ObjectKey | und
   throw badRequest(`invalid cursor ${JSON.stringify(cursor)}`);
 }
 
-export function parseLabelSelector(text: string | null | undefined): Selector | undefined {
+function parseLabelSelector(text: string | null | undefined): Selector | undefined {
   if (!text) return undefined;
   try {
     return parseSelector(text);
@@ -53,7 +53,7 @@ export function parseLabelSelector(text: string | null | undefined): Selector | 
   }
 }
 
-export function pageSize(first: number | null | undefined): number {
+function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
     throw badRequest(`first must be between 0 and ${MAX_PAGE_SIZE}`);
@@ -98,7 +98,7 @@ function lowerFirst(s: string): string {
 }
 
 /** `ServiceAccount` → `serviceAccount`, `serviceAccounts`. */
-export function fieldNames(kind: Kind): { one: string; many: string } {
+function fieldNames(kind: Kind): { one: string; many: string } {
   const one = lowerFirst(kind);
   return { one, many: `${one}s` };
 }

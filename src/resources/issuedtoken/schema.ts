@@ -45,7 +45,7 @@ const IssuedTokenStatusRef = builder.objectRef<IssuedToken['status']>('IssuedTok
   }),
 });
 
-export const IssuedTokenRef = builder.objectRef<IssuedToken>('IssuedToken');
+const IssuedTokenRef = builder.objectRef<IssuedToken>('IssuedToken');
 builder.node(IssuedTokenRef, {
   ...nodeBasics('IssuedToken'),
   description: 'The record of a token Keyway issued (never the token). Its name is the token\'s jti.',

@@ -4,7 +4,7 @@ import { builder } from '../../builder.js';
 import { ObjectMetaInputRef, ObjectMetaRef } from '../common/meta.js';
 import { defineOperations, nodeBasics, setNamespaceRef } from '../common/operations.js';
 
-export const NamespacePhase = builder.enumType('NamespacePhase', { values: ['Active', 'Terminating'] as const });
+const NamespacePhase = builder.enumType('NamespacePhase', { values: ['Active', 'Terminating'] as const });
 
 const NamespaceSpec = builder.objectRef<Namespace['spec']>('NamespaceSpec').implement({
   fields: (t) => ({ finalizers: t.exposeStringList('finalizers') }),
@@ -14,7 +14,7 @@ const NamespaceStatus = builder.objectRef<Namespace['status']>('NamespaceStatus'
   fields: (t) => ({ phase: t.expose('phase', { type: NamespacePhase }) }),
 });
 
-export const NamespaceRef = builder.objectRef<Namespace>('Namespace');
+const NamespaceRef = builder.objectRef<Namespace>('Namespace');
 builder.node(NamespaceRef, {
   ...nodeBasics('Namespace'),
   description: 'A scope for names. Deleting one makes it Terminating until everything in it is gone.',

@@ -141,7 +141,7 @@ const PodSpecRef = builder.objectRef<PodSpec>('PodSpec').implement({
   }),
 });
 
-export const PodRef = builder.objectRef<Pod>('Pod');
+const PodRef = builder.objectRef<Pod>('Pod');
 builder.node(PodRef, {
   ...nodeBasics('Pod'),
   description: 'A workload. It runs as a ServiceAccount, `default` unless it names another.',

@@ -9,7 +9,7 @@ import { builder } from '../../builder.js';
 import { ObjectMetaInputRef, ObjectMetaRef } from '../common/meta.js';
 import { defineOperations, nodeBasics } from '../common/operations.js';
 
-export const PolicyRuleRef = builder.objectRef<PolicyRule>('PolicyRule').implement({
+const PolicyRuleRef = builder.objectRef<PolicyRule>('PolicyRule').implement({
   description: 'What a role allows: verbs on resources (by API group and optionally name) or on non-resource URLs.',
   fields: (t) => ({
     verbs: t.exposeStringList('verbs'),
@@ -20,7 +20,7 @@ export const PolicyRuleRef = builder.objectRef<PolicyRule>('PolicyRule').impleme
   }),
 });
 
-export const PolicyRuleInput = builder.inputType('PolicyRuleInput', {
+const PolicyRuleInput = builder.inputType('PolicyRuleInput', {
   fields: (t) => ({
     verbs: t.stringList({ required: true }),
     apiGroups: t.stringList({ required: false }),
@@ -34,7 +34,7 @@ export const RoleRefRef = builder.objectRef<RoleRef>('RoleRef').implement({
   fields: (t) => ({ apiGroup: t.exposeString('apiGroup'), kind: t.exposeString('kind'), name: t.exposeString('name') }),
 });
 
-export const RoleRefInput = builder.inputType('RoleRefInput', {
+const RoleRefInput = builder.inputType('RoleRefInput', {
   fields: (t) => ({
     apiGroup: t.string({ required: false, description: 'Default `rbac.authorization.k8s.io`.' }),
     kind: t.string({ required: true }),
@@ -51,7 +51,7 @@ export const SubjectRef = builder.objectRef<Subject>('Subject').implement({
   }),
 });
 
-export const SubjectInput = builder.inputType('SubjectInput', {
+const SubjectInput = builder.inputType('SubjectInput', {
   fields: (t) => ({
     kind: t.string({ required: true, description: '`User`, `Group` or `ServiceAccount`.' }),
     name: t.string({ required: true }),

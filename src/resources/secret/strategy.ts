@@ -3,7 +3,7 @@
  * `stringData` is merged into `data` and never stored; each type's required keys; 1 MiB of data;
  * an `immutable` Secret keeps its data and its immutability.
  */
-import { dict, has as hasKey, jsonEqual } from '../../util/maps.js';
+import { dict, has as hasKey } from '../../util/maps.js';
 import type { Secret } from '../../apis/core.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { field, Path, type ErrorList } from '../../validation/field.js';
@@ -11,7 +11,7 @@ import { isConfigMapKey, nameIsDNSSubdomain } from '../../validation/names.js';
 import { validateImmutable } from '../../validation/objectmeta.js';
 import { SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from '../../apis/wellknown.js';
 
-export const MAX_SECRET_SIZE = 1024 * 1024;
+const MAX_SECRET_SIZE = 1024 * 1024;
 
 const REDACTED = '<secret contents redacted>';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -30,7 +30,7 @@ function decoded(value: string): Buffer | null {
   return BASE64.test(value) ? Buffer.from(value, 'base64') : null;
 }
 
-export function validateSecret(secret: Secret): ErrorList {
+function validateSecret(secret: Secret): ErrorList {
   const errs: ErrorList = [];
   const dataPath = Path.root('data');
   const bytes = new Map<string, Buffer>();
