@@ -144,4 +144,3 @@ export async function rows<T>(executor: Executor, query: SQL): Promise<T[]> {
   return (result as { rows: T[] }).rows;
 }
 
-;
