@@ -103,8 +103,18 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob; analyz
   };
 }
 
+/**
+ * Seconds before postgres.js opens a closed connection again, `retries` being the connections of
+ * the pool (LISTEN's included) that failed since one last succeeded. Its default grows as 3^n/100
+ * s up to 20 s: ten connections failing through a restart of a few seconds reach the 20 s, and
+ * queries routed to them wait that long once the server is back. Here it stops at a second.
+ */
+function reconnectDelay(retries: number): number {
+  return Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2);
+}
+
 async function openPostgres(target: { url: string; maxConnections?: number }): Promise<Database> {
-  const options = { onnotice: () => {}, max: target.maxConnections ?? 10 };
+  const options = { onnotice: () => {}, max: target.maxConnections ?? 10, backoff: reconnectDelay };
   const client = postgres(target.url, options);
   const db = drizzlePostgres({ client, schema }) as unknown as Executor;
   let listener: postgres.Sql | undefined;
