@@ -164,6 +164,7 @@ export class App {
       log,
       discovery: { issuer, jwksURI: options.jwksURI ?? `${issuer}/openid/v1/jwks` },
       ready: () => this.ready,
+      ping: () => database.ping(),
     });
   }
 
