@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's postinstall applies these (patch-package); without them it installs unpatched, silently
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY tsconfig.json drizzle.config.ts ./
 COPY src ./src

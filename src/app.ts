@@ -172,6 +172,7 @@ export class App {
         corsOrigins: options.http?.corsOrigins ?? [],
       },
       ready: () => this.ready,
+      ping: () => database.ping(),
     });
   }
 

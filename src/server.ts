@@ -31,6 +31,8 @@ export interface ServerDeps {
   discovery: DiscoveryOptions;
   /** True once migrations ran and the policy engine loaded. */
   ready: () => boolean;
+  /** Whether the database answers now (`Database.ping`); never throws. */
+  ping: () => Promise<boolean>;
   http: HttpOptions;
 }
 
@@ -100,9 +102,29 @@ async function slowContext(deps: ServerDeps, headers: Headers, pending: Promise<
   return requestContext(deps, await impersonate(headers, new RequestAuthorizer(user, deps.authorizer)));
 }
 
+/** How long one ping's answer stands for every /readyz that asks. */
+const PING_CACHE_MS = 1000;
+
+/**
+ * Ready: started, and the database answered a ping of the last second. Requests within that
+ * second share one ping (in flight or answered), so probes under load add one query a second.
+ */
+function readiness(deps: Pick<ServerDeps, 'ready' | 'ping'>): () => boolean | Promise<boolean> {
+  let answer: Promise<boolean> | undefined;
+  let askedAt = 0;
+  return () => {
+    if (!deps.ready()) return false;
+    if (!answer || Date.now() - askedAt >= PING_CACHE_MS) {
+      askedAt = Date.now();
+      answer = deps.ping();
+    }
+    return answer;
+  };
+}
+
 export function createServer(deps: ServerDeps): KeywayServer {
   const plugins: Plugin[] = [
-    useReadinessCheck({ endpoint: '/readyz', check: () => deps.ready() }),
+    useReadinessCheck({ endpoint: '/readyz', check: readiness(deps) }),
     useOidcDiscovery(deps.services.keys, deps.discovery),
     useBodyLimit(deps.http.maxRequestBodyBytes),
     useInputErrorsWithoutValues(),

@@ -43,6 +43,12 @@ export interface Database {
    * PostgreSQL's autovacuum does this itself.
    */
   wrote(rows: number): void;
+  /**
+   * Whether the database answers a query now: within about a second, or false. Never throws; a
+   * ping that timed out leaves its query to fail or finish on its own (cancelling it would need
+   * the server that is not answering).
+   */
+  ping(): Promise<boolean>;
   /** Calls `onPayload` for each NOTIFY on `channel` (after the sender commits). */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -55,6 +61,9 @@ const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url
 const ANALYZE = sql`analyze objects, changes`;
 /** PGlite re-analyzes after this many written rows, unless told otherwise. */
 const ANALYZE_EVERY = 5_000;
+
+/** How long a ping waits for `select 1`. */
+const PING_TIMEOUT_MS = 1000;
 
 /** An arbitrary fixed key: only one migrator at a time per database. */
 const MIGRATION_LOCK = 4_242_001;
@@ -89,6 +98,8 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob; analyz
         () => void (analyzing = undefined),
       );
     },
+    // in this process: it answers while it is open
+    ping: async () => !client.closed,
     async listen(channel, onPayload) {
       const unsubscribe = await client.listen(channel, onPayload);
       return async () => {
@@ -103,8 +114,18 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob; analyz
   };
 }
 
+/**
+ * Seconds before postgres.js opens a closed connection again, `retries` being the connections of
+ * the pool (LISTEN's included) that failed since one last succeeded. Its default grows as 3^n/100
+ * s up to 20 s: ten connections failing through a restart of a few seconds reach the 20 s, and
+ * queries routed to them wait that long once the server is back. Here it stops at a second.
+ */
+function reconnectDelay(retries: number): number {
+  return Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2);
+}
+
 async function openPostgres(target: { url: string; maxConnections?: number }): Promise<Database> {
-  const options = { onnotice: () => {}, max: target.maxConnections ?? 10 };
+  const options = { onnotice: () => {}, max: target.maxConnections ?? 10, backoff: reconnectDelay };
   const client = postgres(target.url, options);
   const db = drizzlePostgres({ client, schema }) as unknown as Executor;
   let listener: postgres.Sql | undefined;
@@ -124,6 +145,19 @@ async function openPostgres(target: { url: string; maxConnections?: number }): P
       }
     },
     wrote() {},
+    async ping() {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, PING_TIMEOUT_MS, false)));
+      const answered = client`select 1`.then(
+        () => true,
+        () => false,
+      );
+      try {
+        return await Promise.race([answered, timedOut]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     async listen(channel, onPayload) {
       // LISTEN holds its connection, so it gets one of its own rather than one of the pool's.
       listener ??= postgres(target.url, { ...options, max: 1 });

@@ -99,7 +99,11 @@ export class KeyRing {
     } else if (await this.store.install(newKeyRow(generatePrivateKey(this.options.algorithm), 'generated'), { onlyIfNone: true })) {
       this.log.info({ algorithm: this.options.algorithm }, 'generated a token signing key');
     }
-    this.unlisten = await this.database.listen(SIGNING_KEYS_CHANNEL, () => void this.reload());
+    // a reload that fails (the database gone again) must not be an unhandled rejection, which
+    // ends the process; the next NOTIFY or an unknown kid reloads
+    this.unlisten = await this.database.listen(SIGNING_KEYS_CHANNEL, () => {
+      this.reload().catch((err: unknown) => this.log.error({ err }, 'reloading signing keys failed'));
+    });
     await this.reload();
   }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { createLogger } from '../../src/log.js';
-import { startTestApp } from '../helpers/app.js';
+import { eventually, startTestApp } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/engines.js';
 
 describe('http', () => {
@@ -34,6 +34,19 @@ describe('http', () => {
     } finally {
       await app.stop();
       await db.drop();
+    }
+  });
+
+  it('answers /readyz 503 once the database stops answering, /healthz still 200', async () => {
+    const t = await startTestApp('pglite', { controllers: false });
+    try {
+      expect((await t.fetch('/readyz')).status).toBe(200);
+      await t.db.database.close();
+      // within the second a ping's answer stands for
+      await eventually(async () => expect((await t.fetch('/readyz')).status).toBe(503), 3000, 100);
+      expect((await t.fetch('/healthz')).status).toBe(200);
+    } finally {
+      await t.close();
     }
   });
 

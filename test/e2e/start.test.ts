@@ -9,8 +9,8 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
+import { withEmptyDatabase } from '../helpers/emptyDatabase.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -170,18 +170,3 @@ describe('npm start', () => {
     });
   }, 60_000);
 });
-
-/** Runs `fn` with the URL of a new, empty database on TEST_DATABASE_URL's server, dropped after. */
-async function withEmptyDatabase(fn: (url: URL) => Promise<void>): Promise<void> {
-  const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
-  const name = `keyway_e2e_${randomBytes(4).toString('hex')}`;
-  await admin.unsafe(`create database ${name}`);
-  try {
-    const url = new URL(process.env.TEST_DATABASE_URL!);
-    url.pathname = `/${name}`;
-    await fn(url);
-  } finally {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
