@@ -26,6 +26,7 @@ import { requestContext } from '../../src/server.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { KINDS, type Kind } from '../../src/apis/kinds.js';
 import { docs, KIND_CASES, lowerFirst, namespaced } from '../helpers/kinds.js';
+import { namespace } from '../helpers/fixtures.js';
 
 type Path = (string | number)[];
 interface Resolution {
@@ -73,7 +74,7 @@ describe('authorization coverage', () => {
 
   beforeAll(async () => {
     t = await startTestApp('pglite');
-    await t.ok('mutation { createNamespace(input: { metadata: { name: "walk" } }) { id } }');
+    await namespace(t, 'walk');
     await t.ok(`mutation { createSecret(namespace: "walk", input: { metadata: { name: "creds" }, stringData: { a: "b" } }) { id } }`);
     await t.ok(`mutation { createServiceAccount(namespace: "walk", input: {
       metadata: { name: "runner" }, secrets: [{ name: "creds" }], imagePullSecrets: [{ name: "creds" }], automountServiceAccountToken: true }) { id } }`);

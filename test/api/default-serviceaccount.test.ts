@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
+import { namespace } from '../helpers/fixtures.js';
 
 const GET = 'query ($n: String!) { serviceAccount(namespace: $n, name: "default") { metadata { uid } } }';
 
@@ -17,7 +18,7 @@ describe.each(ENGINES)('default ServiceAccount (%s)', (engine) => {
   });
 
   it('appears in a new namespace', async () => {
-    await t.ok('mutation { createNamespace(input: { metadata: { name: "fresh" } }) { id } }');
+    await namespace(t, 'fresh');
     await eventually(async () => expect((await t.ok(GET, { n: 'fresh' })).serviceAccount).not.toBeNull());
   });
 
@@ -37,7 +38,7 @@ describe.each(ENGINES)('default ServiceAccount (%s)', (engine) => {
     try {
       for (let i = 0; i < 5; i++) {
         const n = `race-${i}`;
-        await t.ok('mutation ($n: String!) { createNamespace(input: { metadata: { name: $n } }) { id } }', { n });
+        await namespace(t, n);
         await t.ok('mutation ($n: String!) { deleteServiceAccount(namespace: $n, name: "default") { id } }', { n }).catch(() => undefined);
       }
       await Promise.all([t, ...replicas].map((r) => r.app.idle()));
@@ -54,7 +55,7 @@ describe.each(ENGINES)('default ServiceAccount (%s)', (engine) => {
   it('does not make one in a Terminating namespace', async () => {
     const paused = await startTestApp(engine, { controllers: false });
     try {
-      await paused.ok('mutation { createNamespace(input: { metadata: { name: "ending" } }) { id } }');
+      await namespace(paused, 'ending');
       await paused.ok('mutation { deleteNamespace(name: "ending") { id } }');
       // A replica with controllers starts, resyncs, and must leave the namespace alone but purge it.
       const worker = await paused.replica({ controllers: true });

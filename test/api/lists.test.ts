@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
+import { namespace } from '../helpers/fixtures.js';
 
 const LIST = `query ($namespace: String, $labelSelector: String, $first: Int, $after: String) {
   serviceAccounts(namespace: $namespace, labelSelector: $labelSelector, first: $first, after: $after) {
@@ -22,7 +23,7 @@ describe.each(ENGINES)('lists (%s)', (engine) => {
   beforeAll(async () => {
     t = await startTestApp(engine, { controllers: false });
     for (const ns of ['team-a', 'team-b']) {
-      await t.ok('mutation ($n: String!) { createNamespace(input: { metadata: { name: $n } }) { id } }', { n: ns });
+      await namespace(t, ns);
     }
     for (const [name, labels] of Object.entries(labelled)) {
       for (const ns of ['team-a', 'team-b']) {

@@ -8,6 +8,7 @@ import { KINDS, qualifiedResource } from '../../src/apis/kinds.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
 import { docs, KIND_CASES, META, namespaced } from '../helpers/kinds.js';
+import { namespace } from '../helpers/fixtures.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const RFC3339_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -16,7 +17,7 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(engine);
-    await t.ok('mutation { createNamespace(input: { metadata: { name: "objects" } }) { metadata { name } } }');
+    await namespace(t, 'objects');
   });
   afterAll(() => t.close());
 

@@ -9,28 +9,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gqlAs, startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
-import { forge, namespace, serviceAccount, token, whoami } from '../helpers/tokens.js';
+import { grant, grantCluster, namespace, serviceAccount } from '../helpers/fixtures.js';
+import { forge, token, whoami } from '../helpers/tokens.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
-
-/** A Role in `ns` with `rules`, bound to User `user`. */
-async function grant(t: TestApp, ns: string, user: string, rules: Record<string, unknown>[]): Promise<void> {
-  const name = `r-${Math.random().toString(36).slice(2, 8)}`;
-  await t.ok('mutation ($ns: String!, $i: RoleInput!) { createRole(namespace: $ns, input: $i) { id } }', { ns, i: { metadata: { name }, rules } });
-  await t.ok('mutation ($ns: String!, $i: RoleBindingInput!) { createRoleBinding(namespace: $ns, input: $i) { id } }', {
-    ns,
-    i: { metadata: { name }, roleRef: { apiGroup: RBAC, kind: 'Role', name }, subjects: [{ kind: 'User', apiGroup: RBAC, name: user }] },
-  });
-}
-
-/** A ClusterRole with `rules`, bound cluster-wide to User `user`. */
-async function grantCluster(t: TestApp, user: string, rules: Record<string, unknown>[]): Promise<void> {
-  const name = `cr-${Math.random().toString(36).slice(2, 8)}`;
-  await t.ok('mutation ($i: ClusterRoleInput!) { createClusterRole(input: $i) { id } }', { i: { metadata: { name }, rules } });
-  await t.ok('mutation ($i: ClusterRoleBindingInput!) { createClusterRoleBinding(input: $i) { id } }', {
-    i: { metadata: { name }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name }, subjects: [{ kind: 'User', apiGroup: RBAC, name: user }] },
-  });
-}
 
 const codes = (res: { errors?: { extensions: { code: string } }[] }) => (res.errors ?? []).map((e) => e.extensions.code);
 

@@ -9,12 +9,13 @@ import { openDatabase, rows, type Database } from '../../src/db/client.js';
 import { ObjectStore } from '../../src/store/store.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
+import { namespace } from '../helpers/fixtures.js';
 
 describe.each(ENGINES)('store reads (%s)', (engine) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(engine, { controllers: false });
-    for (const ns of ['a', 'b']) await t.ok('mutation ($n: String!) { createNamespace(input: { metadata: { name: $n } }) { id } }', { n: ns });
+    for (const ns of ['a', 'b']) await namespace(t, ns);
     for (const [ns, name] of [['b', 'r1'], ['a', 'r2'], ['a', 'r1'], ['b', 'r0'], ['a', 'r3']]) {
       await t.ok('mutation ($ns: String!, $n: String!) { createRole(namespace: $ns, input: { metadata: { name: $n }, rules: [{ verbs: ["get"], apiGroups: [""], resources: [$n] }] }) { id } }', {
         ns,

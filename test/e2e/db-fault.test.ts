@@ -6,88 +6,41 @@
  * is away, and serve reads and writes again, its change-log follower included, once it is back.
  * The shared PostgreSQL server itself is never stopped: only this test's own backends are.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withEmptyDatabase } from '../helpers/emptyDatabase.js';
+import { ROOT, startKeyway, type KeywayProcess } from '../helpers/process.js';
 import { startTcpProxy } from '../helpers/tcpProxy.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+
 const ADMIN_URL = process.env.TEST_DATABASE_URL;
 /** A request that takes longer than this counts as hung. */
 const HUNG_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Keyway {
-  child: ChildProcess;
-  port: number;
+interface Keyway extends KeywayProcess {
   token: string;
-  output: () => string;
 }
-
-const running: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of running.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-  }
-});
 
 /** `npm start` on that database, resolved once it serves. */
-async function startKeyway(databaseUrl: string): Promise<Keyway> {
-  const port = await freePort();
+async function startOn(databaseUrl: string): Promise<Keyway> {
   const token = `fault-${randomBytes(12).toString('hex')}`;
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      KEYWAY_LOG_LEVEL: 'info',
-      KEYWAY_ADMIN_TOKEN: token,
-      KEYWAY_DATA_DIR: await mkdtemp(join(tmpdir(), 'keyway-fault-')),
-      DATABASE_URL: databaseUrl,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const k = await startKeyway({
+    KEYWAY_ADMIN_TOKEN: token,
+    KEYWAY_DATA_DIR: await mkdtemp(join(tmpdir(), 'keyway-fault-')),
+    DATABASE_URL: databaseUrl,
   });
-  running.push(child);
-  let out = '';
-  child.stdout!.on('data', (b) => (out += b));
-  child.stderr!.on('data', (b) => (out += b));
-  while (!out.includes('Keyway serving GraphQL')) {
-    if (child.exitCode !== null) throw new Error(`keyway exited at start: ${out}`);
-    await sleep(50);
-  }
-  return { child, port, token, output: () => out };
+  return { ...k, token };
 }
 
 /** SIGTERM, before the database is dropped under it. */
-async function stop(k: Keyway): Promise<void> {
-  if (!alive(k)) return;
-  k.child.kill('SIGTERM');
-  await new Promise((r) => k.child.once('exit', r));
-}
-
-function alive(k: Keyway): boolean {
-  return k.child.exitCode === null && k.child.signalCode === null;
-}
+const stop = (k: Keyway) => k.stop();
+const alive = (k: Keyway) => k.alive();
 
 /** Why the process ended, with the end of what it wrote (the crash, if it crashed). */
 function death(k: Keyway): string {
@@ -231,7 +184,7 @@ it('carries the postgres.js patch in both builds Node may load (npm ci applies p
 describe.skipIf(!ADMIN_URL)('PostgreSQL failing under a running process (PostgreSQL only: set TEST_DATABASE_URL)', () => {
   it('lives through its backends terminated under load, transactions and LISTEN included, and recovers', async () => {
     await withEmptyDatabase(async (url) => {
-      const k = await startKeyway(url.toString());
+      const k = await startOn(url.toString());
       const datname = url.pathname.slice(1);
       const admin = postgres(ADMIN_URL!, { max: 1, onnotice: () => {} });
       const killed = { rounds: 0, backends: 0, inTransaction: 0, listen: 0 };
@@ -302,7 +255,7 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL failing under a running process (Postgre
         const through = new URL(url);
         through.hostname = '127.0.0.1';
         through.port = String(proxy.port);
-        const k = await startKeyway(through.toString());
+        const k = await startOn(through.toString());
         try {
           expect(await status(k, '/readyz')).toBe(200);
           const load = startLoad(k, 4);

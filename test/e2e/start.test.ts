@@ -3,81 +3,17 @@
  * data directory, the generated admin token printed once; and the same against a PostgreSQL
  * server whose empty database it migrates.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { gqlOver, runToExit, startKeyway, type KeywayProcess } from '../helpers/process.js';
 import { withEmptyDatabase } from '../helpers/emptyDatabase.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  port: number;
-}
-
-const running: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of running.splice(0)) {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-  }
-});
-
-async function start(env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', KEYWAY_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (b) => (out += b));
-  child.stderr!.on('data', (b) => (err += b));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (out.includes('Keyway serving GraphQL')) {
-        clearInterval(timer);
-        resolve();
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`keyway exited: ${err}`));
-      }
-    }, 50);
-  });
-  return { child, stdout: () => out, port };
-}
-
-async function stop(r: Running): Promise<void> {
-  r.child.kill('SIGTERM');
-  await new Promise((resolve) => r.child.once('exit', resolve));
-}
-
-async function gql(port: number, token: string, query: string) {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-  });
-  return (await res.json()) as { data?: any; errors?: unknown[] };
-}
+const start = startKeyway;
+const stop = (r: KeywayProcess) => r.stop();
+const gql = (port: number, token: string, query: string) => gqlOver(port, token, query);
 
 describe('npm start', () => {
   it('serves on embedded Postgres in the data directory and prints the generated admin token once', async () => {
@@ -109,16 +45,9 @@ describe('npm start', () => {
   }, 60_000);
 
   it('refuses a bad setting with a message naming it', async () => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: 'mysql://nope', PORT: 'x' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr!.on('data', (b) => (err += b));
-    const code = await new Promise((r) => child.once('exit', r));
+    const { code, stderr } = await runToExit({ DATABASE_URL: 'mysql://nope', PORT: 'x' });
     expect(code).toBe(1);
-    expect(err).toContain('PORT');
+    expect(stderr).toContain('PORT');
   }, 30_000);
 
   it.runIf(!!process.env.TEST_DATABASE_URL)('migrates an empty PostgreSQL database at start (DATABASE_URL)', async () => {

@@ -49,25 +49,3 @@ export function forge(header: object, payload: object, key: KeyObject | Buffer |
   const sig = cryptoSign(HASH[alg], Buffer.from(input), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
   return `${input}.${sig.toString('base64url')}`;
 }
-
-export async function namespace(t: TestApp, name: string): Promise<void> {
-  await t.ok('mutation ($n: String!) { createNamespace(input: { metadata: { name: $n } }) { id } }', { n: name });
-}
-
-export async function serviceAccount(t: TestApp, ns: string, name: string): Promise<string> {
-  const data = await t.ok('mutation ($ns: String!, $n: String!) { createServiceAccount(namespace: $ns, input: { metadata: { name: $n } }) { metadata { uid } } }', { ns, n: name });
-  return data.createServiceAccount.metadata.uid;
-}
-
-export async function pod(t: TestApp, ns: string, name: string, sa = 'default', nodeName?: string): Promise<string> {
-  const data = await t.ok(
-    'mutation ($ns: String!, $i: PodInput!) { createPod(namespace: $ns, input: $i) { metadata { uid } } }',
-    { ns, i: { metadata: { name }, spec: { serviceAccountName: sa, nodeName, automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox' }] } } },
-  );
-  return data.createPod.metadata.uid;
-}
-
-export async function secret(t: TestApp, ns: string, name: string): Promise<string> {
-  const data = await t.ok('mutation ($ns: String!, $n: String!) { createSecret(namespace: $ns, input: { metadata: { name: $n }, stringData: { a: "b" } }) { metadata { uid } } }', { ns, n: name });
-  return data.createSecret.metadata.uid;
-}

@@ -6,19 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlAs, startTestApp, type TestApp } from '../../helpers/app.js';
 import { ENGINES } from '../../helpers/engines.js';
-import { namespace, serviceAccount, token } from '../../helpers/tokens.js';
+import { namespace, role, roleBinding, serviceAccount } from '../../helpers/fixtures.js';
+import { token } from '../../helpers/tokens.js';
 
 const SA = (ns: string, name: string) => `system:serviceaccount:${ns}:${name}`;
 
-async function role(t: TestApp, ns: string, name: string, rules: object[]) {
-  await t.ok('mutation ($ns: String!, $i: RoleInput!) { createRole(namespace: $ns, input: $i) { id } }', { ns, i: { metadata: { name }, rules } });
-}
-async function bind(t: TestApp, ns: string, name: string, roleRef: object, subjects: object[]) {
-  return t.ok('mutation ($ns: String!, $i: RoleBindingInput!) { createRoleBinding(namespace: $ns, input: $i) { metadata { resourceVersion } } }', {
-    ns,
-    i: { metadata: { name }, roleRef, subjects },
-  });
-}
 async function sar(t: TestApp, user: string, groups: string[], attrs: object) {
   const data = await t.ok('query ($i: SubjectAccessReviewInput!) { subjectAccessReview(input: $i) { allowed denied reason evaluationError } }', {
     i: { user, groups, ...attrs },
@@ -85,7 +77,7 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
 
   it('lets one namespace grant another’s workloads access (the dev/maintenance example)', async () => {
     await role(t, 'maintenance', 'secret-reader', [{ verbs: ['list', 'get'], apiGroups: [''], resources: ['secrets'] }]);
-    await bind(t, 'maintenance', 'ci-reads-secrets', { kind: 'Role', name: 'secret-reader' }, [{ kind: 'ServiceAccount', name: 'ci', namespace: 'dev' }]);
+    await roleBinding(t, 'maintenance', 'ci-reads-secrets', { kind: 'Role', name: 'secret-reader' }, [{ kind: 'ServiceAccount', name: 'ci', namespace: 'dev' }]);
     expect((await t.gql('{ secrets(namespace: "maintenance") { totalCount } }', {}, ci)).data?.secrets.totalCount).toBe(0);
     const denied = await t.gql('{ secrets(namespace: "dev") { totalCount } }', {}, ci);
     expect(denied.errors?.[0].message).toBe(
@@ -102,7 +94,7 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       { verbs: ['get'], apiGroups: [''], resources: ['serviceaccounts'], resourceNames: ['ci'] },
       { verbs: ['create'], apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['ci'] },
     ]);
-    await bind(t, 'dev', 'named-one-token', { kind: 'Role', name: 'one-token' }, [{ kind: 'ServiceAccount', name: 'named' }]);
+    await roleBinding(t, 'dev', 'named-one-token', { kind: 'Role', name: 'one-token' }, [{ kind: 'ServiceAccount', name: 'named' }]);
     expect((await t.gql('{ serviceAccount(namespace: "dev", name: "ci") { metadata { name } } }', {}, named)).errors).toBeUndefined();
     expect((await t.gql('{ serviceAccount(namespace: "dev", name: "named") { id } }', {}, named)).errors?.[0].extensions.code).toBe('FORBIDDEN');
     expect((await t.gql('{ serviceAccounts(namespace: "dev") { totalCount } }', {}, named)).errors?.[0].extensions.code).toBe('FORBIDDEN');
@@ -123,7 +115,7 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         { verbs: ['list'], apiGroups: [''], resources: ['pods', 'secrets'] },
         { verbs: ['get'], apiGroups: [''], resources: ['namespaces'] },
       ]);
-      await bind(t, 'dev', 'lister', { kind: 'Role', name: 'lister' }, [{ kind: 'ServiceAccount', name: 'lister' }]);
+      await roleBinding(t, 'dev', 'lister', { kind: 'Role', name: 'lister' }, [{ kind: 'ServiceAccount', name: 'lister' }]);
       await t.ok('mutation { createPod(namespace: "dev", input: { metadata: { name: "web" }, spec: { serviceAccountName: "ci", automountServiceAccountToken: false, containers: [{ name: "c", image: "i" }] } }) { id } }');
       await t.ok('mutation { createSecret(namespace: "dev", input: { metadata: { name: "db" }, stringData: { password: "hunter2" } }) { id } }');
     });
@@ -163,7 +155,7 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         { verbs: ['create', 'update'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'] },
         { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] },
       ]);
-      await bind(t, 'dev', 'writer', { kind: 'Role', name: 'rbac-writer' }, [{ kind: 'ServiceAccount', name: 'writer' }]);
+      await roleBinding(t, 'dev', 'writer', { kind: 'Role', name: 'rbac-writer' }, [{ kind: 'ServiceAccount', name: 'writer' }]);
     });
 
     it('lets a user grant what it holds', async () => {
@@ -192,7 +184,7 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       expect(refused.errors?.[0].extensions.code).toBe('FORBIDDEN');
       expect(refused.errors?.[0].message).toMatch(/^rolebindings\.rbac\.authorization\.k8s\.io "b2" is forbidden: user "system:serviceaccount:dev:writer" .* is attempting to grant RBAC permissions not currently held:\n/);
       await role(t, 'dev', 'may-bind-edit', [{ verbs: ['bind'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: ['edit'] }]);
-      await bind(t, 'dev', 'writer-binds-edit', { kind: 'Role', name: 'may-bind-edit' }, [{ kind: 'ServiceAccount', name: 'writer' }]);
+      await roleBinding(t, 'dev', 'writer-binds-edit', { kind: 'Role', name: 'may-bind-edit' }, [{ kind: 'ServiceAccount', name: 'writer' }]);
       expect((await t.gql(edit, {}, writer)).errors).toBeUndefined();
       const missing = await t.gql('mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b3" }, roleRef: { kind: "Role", name: "nope" } }) { id } }', {}, writer);
       expect(missing.errors?.[0]).toMatchObject({ message: 'roles.rbac.authorization.k8s.io "nope" not found', extensions: { code: 'NOT_FOUND' } });
@@ -200,7 +192,7 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
 
     it('lets `escalate` create rules the user does not hold', async () => {
       await role(t, 'dev', 'may-escalate', [{ verbs: ['escalate'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'] }]);
-      await bind(t, 'dev', 'writer-escalates', { kind: 'Role', name: 'may-escalate' }, [{ kind: 'ServiceAccount', name: 'writer' }]);
+      await roleBinding(t, 'dev', 'writer-escalates', { kind: 'Role', name: 'may-escalate' }, [{ kind: 'ServiceAccount', name: 'writer' }]);
       const res = await t.gql('mutation { createRole(namespace: "dev", input: { metadata: { name: "secrets-admin" }, rules: [{ verbs: ["*"], apiGroups: [""], resources: ["secrets"] }] }) { id } }', {}, writer);
       expect(res.errors).toBeUndefined();
     });
@@ -299,7 +291,7 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
     });
 
     it('appends what RBAC could not resolve to a refusal', async () => {
-      await bind(t, 'dev', 'dangling', { kind: 'Role', name: 'missing' }, [{ kind: 'User', name: 'dangler' }]);
+      await roleBinding(t, 'dev', 'dangling', { kind: 'Role', name: 'missing' }, [{ kind: 'User', name: 'dangler' }]);
       const r = await sar(t, 'dangler', [], { resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'dev' } });
       expect(r).toEqual({ allowed: false, denied: false, reason: 'RBAC: role.rbac.authorization.k8s.io "missing" not found', evaluationError: '' });
       const res = await gqlAs(t, { user: 'dangler' }, '{ pods(namespace: "dev") { totalCount } }');
@@ -323,7 +315,7 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
     const other = await t.replica();
     try {
       await role(t, 'dev', 'pod-lister', [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }]);
-      await bind(t, 'dev', 'revoked-lists', { kind: 'Role', name: 'pod-lister' }, [{ kind: 'ServiceAccount', name: 'revoked' }]);
+      await roleBinding(t, 'dev', 'revoked-lists', { kind: 'Role', name: 'pod-lister' }, [{ kind: 'ServiceAccount', name: 'revoked' }]);
       // the writer's next request sees the grant, and so does the other replica soon after
       expect((await t.gql('{ pods(namespace: "dev") { totalCount } }', {}, tok)).errors).toBeUndefined();
       const deadline = Date.now() + 1000;
@@ -340,7 +332,7 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
 
   it('loads every role and binding at start: a replica started later decides as the writer does', async () => {
     await role(t, 'maintenance', 'restart-one', [{ verbs: ['update'], apiGroups: [''], resources: ['pods/status'], resourceNames: ['db-0'] }]);
-    await bind(t, 'maintenance', 'dev-ci-restarts', { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'restart-one' }, [
+    await roleBinding(t, 'maintenance', 'dev-ci-restarts', { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'restart-one' }, [
       { kind: 'ServiceAccount', name: 'ci', namespace: 'dev' },
     ]);
     await t.ok('mutation { createClusterRole(input: { metadata: { name: "metrics-reader" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/metrics/*"] }] }) { id } }');

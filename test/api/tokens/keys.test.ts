@@ -11,7 +11,8 @@ import { IssuedTokensController } from '../../../src/controllers/issuedTokens.js
 import { createLogger } from '../../../src/log.js';
 import { eventually, startTestApp, type TestApp } from '../../helpers/app.js';
 import { ENGINES } from '../../helpers/engines.js';
-import { decode, namespace, review, serviceAccount, token, whoami } from '../../helpers/tokens.js';
+import { decode, review, token, whoami } from '../../helpers/tokens.js';
+import { namespace, serviceAccount } from '../../helpers/fixtures.js';
 
 const jwks = async (t: TestApp) => (await (await t.fetch('/openid/v1/jwks')).json()) as { keys: any[] };
 

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestApp, type TestApp } from '../../helpers/app.js';
 import { ENGINES } from '../../helpers/engines.js';
-import { decode, namespace, review, serviceAccount, whoami } from '../../helpers/tokens.js';
+import { decode, review, whoami } from '../../helpers/tokens.js';
+import { namespace, serviceAccount } from '../../helpers/fixtures.js';
 
 const SECRET = `query ($n: String!) { secret(namespace: "dev", name: $n) { type data metadata { labels annotations } } }`;
 const CREATE_SECRET = `mutation ($i: SecretInput!) { createSecret(namespace: "dev", input: $i) { metadata { uid } } }`;

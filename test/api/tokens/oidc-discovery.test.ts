@@ -6,7 +6,8 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { serviceAccount, token } from '../../helpers/tokens.js';
+import { token } from '../../helpers/tokens.js';
+import { serviceAccount } from '../../helpers/fixtures.js';
 
 const HASH: Record<string, string> = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', RS256: 'sha256' };
 

@@ -5,7 +5,8 @@ import { IssuedTokensController } from '../../../src/controllers/issuedTokens.js
 import { createLogger } from '../../../src/log.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { ENGINES } from '../../helpers/engines.js';
-import { serviceAccount, token } from '../../helpers/tokens.js';
+import { token } from '../../helpers/tokens.js';
+import { serviceAccount } from '../../helpers/fixtures.js';
 
 describe.each(ENGINES)('issued-token records (%s)', (engine) => {
   let t: TestApp;

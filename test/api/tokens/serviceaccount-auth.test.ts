@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { ENGINES } from '../../helpers/engines.js';
-import { decode, namespace, pod, review, secret, serviceAccount, token, whoami } from '../../helpers/tokens.js';
+import { decode, review, token, whoami } from '../../helpers/tokens.js';
+import { namespace, pod, secret, serviceAccount } from '../../helpers/fixtures.js';
 
 /** Resolves when a replica has heard the NOTIFY of a commit (it applies the change before answering). */
 const heard = (replica: TestApp, resourceVersion: string) => replica.app.follower.heard(Number(resourceVersion), 5000);

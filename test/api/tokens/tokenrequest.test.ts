@@ -7,7 +7,8 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { ENGINES } from '../../helpers/engines.js';
-import { decode, issue, namespace, pod, secret, serviceAccount, token } from '../../helpers/tokens.js';
+import { decode, issue, token } from '../../helpers/tokens.js';
+import { namespace, pod, secret, serviceAccount } from '../../helpers/fixtures.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
