@@ -80,7 +80,14 @@ function clusterRoleRules(i: number): PolicyRule[] {
       nonResourceURLs: [],
     },
   ];
-  if (i % 10 === 0) rules.push({ verbs: ['get'], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: [`/metrics/${i}`, '/logs/*'] });
+  if (i % 10 === 0)
+    rules.push({
+      verbs: ['get'],
+      apiGroups: [],
+      resources: [],
+      resourceNames: [],
+      nonResourceURLs: [`/metrics/${i}`, '/logs/*'],
+    });
   return rules;
 }
 
@@ -102,15 +109,21 @@ interface Row {
 }
 
 function* policyRows(namespaceBody: Record<string, unknown>): Generator<Row> {
-  for (let n = 0; n < NAMESPACES; n++) if (ns(n) !== PODS_NAMESPACE) yield { kind: 'Namespace', namespace: '', name: ns(n), body: namespaceBody };
-  for (let i = 0; i < CLUSTER_ROLES; i++) yield { kind: 'ClusterRole', namespace: '', name: `role-${i}`, body: { rules: clusterRoleRules(i) } };
+  for (let n = 0; n < NAMESPACES; n++)
+    if (ns(n) !== PODS_NAMESPACE) yield { kind: 'Namespace', namespace: '', name: ns(n), body: namespaceBody };
+  for (let i = 0; i < CLUSTER_ROLES; i++)
+    yield { kind: 'ClusterRole', namespace: '', name: `role-${i}`, body: { rules: clusterRoleRules(i) } };
   for (let j = 0; j < CLUSTER_ROLE_BINDINGS; j++) {
     yield {
       kind: 'ClusterRoleBinding',
       namespace: '',
       name: `crb-${j}`,
       body: {
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `role-${(j * 7) % CLUSTER_ROLES}` },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: `role-${(j * 7) % CLUSTER_ROLES}`,
+        },
         subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `team-${j}` }],
       },
     };
@@ -122,7 +135,11 @@ function* policyRows(namespaceBody: Record<string, unknown>): Generator<Row> {
         namespace: ns(n),
         name: `rb-${k}`,
         body: {
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `role-${(n * BINDINGS_PER_NAMESPACE + k * 37) % CLUSTER_ROLES}` },
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: `role-${(n * BINDINGS_PER_NAMESPACE + k * 37) % CLUSTER_ROLES}`,
+          },
           subjects: roleBindingSubjects(n, k),
         },
       };
@@ -211,8 +228,10 @@ class NaiveEnforcer {
   static async build(store: ObjectStore): Promise<NaiveEnforcer> {
     return store.snapshot(async (reader) => {
       const roles = new Map<string, PolicyRule[]>();
-      for await (const r of reader.all('ClusterRole', { pageSize: 2000 })) roles.set(`ClusterRole//${r.metadata.name}`, r.rules);
-      for await (const r of reader.all('Role', { pageSize: 2000 })) roles.set(`Role/${r.metadata.namespace}/${r.metadata.name}`, r.rules);
+      for await (const r of reader.all('ClusterRole', { pageSize: 2000 }))
+        roles.set(`ClusterRole//${r.metadata.name}`, r.rules);
+      for await (const r of reader.all('Role', { pageSize: 2000 }))
+        roles.set(`Role/${r.metadata.namespace}/${r.metadata.name}`, r.rules);
       const lines: string[][] = [];
       const add = (scope: string, subjects: Subject[], rules: PolicyRule[] | undefined) => {
         for (const s of subjects) {
@@ -220,10 +239,17 @@ class NaiveEnforcer {
           if (key) for (const rule of rules ?? []) lines.push([key, scope, ...policyLine(rule)]);
         }
       };
-      for await (const b of reader.all('ClusterRoleBinding', { pageSize: 2000 })) add('', b.subjects, roles.get(`ClusterRole//${b.roleRef.name}`));
+      for await (const b of reader.all('ClusterRoleBinding', { pageSize: 2000 }))
+        add('', b.subjects, roles.get(`ClusterRole//${b.roleRef.name}`));
       for await (const b of reader.all('RoleBinding', { pageSize: 2000 })) {
         const namespace = b.metadata.namespace!;
-        add(namespace, b.subjects, roles.get(b.roleRef.kind === 'ClusterRole' ? `ClusterRole//${b.roleRef.name}` : `Role/${namespace}/${b.roleRef.name}`));
+        add(
+          namespace,
+          b.subjects,
+          roles.get(
+            b.roleRef.kind === 'ClusterRole' ? `ClusterRole//${b.roleRef.name}` : `Role/${namespace}/${b.roleRef.name}`,
+          ),
+        );
       }
       return NaiveEnforcer.create(lines);
     });
@@ -232,7 +258,16 @@ class NaiveEnforcer {
   allows(attrs: Attributes): boolean {
     const sub = userKeys(attrs.user).join('\n');
     if (isResourceRequest(attrs)) {
-      return this.enforcer.enforceSync(sub, attrs.namespace ?? '', attrs.verb, attrs.apiGroup, attrs.resource, attrs.subresource ?? '', attrs.name ?? '', '');
+      return this.enforcer.enforceSync(
+        sub,
+        attrs.namespace ?? '',
+        attrs.verb,
+        attrs.apiGroup,
+        attrs.resource,
+        attrs.subresource ?? '',
+        attrs.name ?? '',
+        '',
+      );
     }
     return this.enforcer.enforceSync(sub, '', attrs.verb, '', '', '', '', attrs.path);
   }
@@ -260,7 +295,12 @@ function decisions(count: number): Attributes[] {
             groups: ['system:serviceaccounts', `system:serviceaccounts:${ns(n)}`, 'system:authenticated'],
             extra: {},
           }
-        : { username: `user-${n}-${k}`, uid: '', groups: [`group-${n}`, `team-${(n * 7 + k) % (CLUSTER_ROLE_BINDINGS * 2)}`, 'system:authenticated'], extra: {} };
+        : {
+            username: `user-${n}-${k}`,
+            uid: '',
+            groups: [`group-${n}`, `team-${(n * 7 + k) % (CLUSTER_ROLE_BINDINGS * 2)}`, 'system:authenticated'],
+            extra: {},
+          };
     if (i % 20 === 0) {
       out.push({ user, verb: 'get', path: random(2) ? `/metrics/${random(CLUSTER_ROLES)}` : '/logs/app' });
       continue;
@@ -271,7 +311,12 @@ function decisions(count: number): Attributes[] {
     const roll = random(10);
     const namespace = roll < 7 ? ns(n) : roll < 9 ? ns((n + NAMESPACES - 1) % NAMESPACES) : ns(random(NAMESPACES));
     const verb = ['get', 'list', 'watch', 'create', 'delete'][random(5)];
-    const name = verb === 'list' || verb === 'watch' || verb === 'create' ? '' : random(2) ? `obj-${random(CLUSTER_ROLES)}` : 'other';
+    const name =
+      verb === 'list' || verb === 'watch' || verb === 'create'
+        ? ''
+        : random(2)
+          ? `obj-${random(CLUSTER_ROLES)}`
+          : 'other';
     out.push({ user, verb, apiGroup, resource, subresource, namespace, name });
   }
   return out;
@@ -313,7 +358,7 @@ async function podRequests(rbac: App, allowAll: App) {
     }
     return ((performance.now() - t0) * 1000) / N;
   };
-  for (let i = 0; i < 10; i++) (await block(allowAll), await block(rbac));
+  for (let i = 0; i < 10; i++) await block(allowAll), await block(rbac);
   const pairs: { rbac: number; allowAll: number }[] = [];
   for (let i = 0; i < 60; i++) {
     if (i % 2 === 0) {
@@ -325,7 +370,14 @@ async function podRequests(rbac: App, allowAll: App) {
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const row = (name: string, us: number): Measure => ({ name, ops: pairs.length * N, opsPerSec: 1e6 / us, meanUs: us, p50Us: us, p99Us: NaN });
+  const row = (name: string, us: number): Measure => ({
+    name,
+    ops: pairs.length * N,
+    opsPerSec: 1e6 / us,
+    meanUs: us,
+    p50Us: us,
+    p99Us: NaN,
+  });
   const rbacUs = median(pairs.map((p) => p.rbac));
   const allowUs = median(pairs.map((p) => p.allowAll));
   return {
@@ -351,7 +403,12 @@ async function writeToEffect(writer: App, other: App) {
       await new Promise((r) => setTimeout(r, 0));
     }
   };
-  const samples = { grantHere: [] as number[], grantThere: [] as number[], revokeHere: [] as number[], revokeThere: [] as number[] };
+  const samples = {
+    grantHere: [] as number[],
+    grantThere: [] as number[],
+    revokeHere: [] as number[],
+    revokeThere: [] as number[],
+  };
   for (let i = 0; i < 20; i++) {
     for (const [query, allowed] of [
       [CREATE, true],
@@ -393,11 +450,18 @@ async function main() {
   // The namespace holding the pods, through the registry, to copy a real namespace's body.
   const setup = await App.create(options);
   await setup.start();
-  const podsNamespace = await setup.registry.create('Namespace', '', { metadata: { name: PODS_NAMESPACE } }, { user: ADMIN_USER });
+  const podsNamespace = await setup.registry.create(
+    'Namespace',
+    '',
+    { metadata: { name: PODS_NAMESPACE } },
+    { user: ADMIN_USER },
+  );
   const { kind: _k, metadata: _m, ...namespaceBody } = podsNamespace as unknown as Record<string, unknown>;
   await setup.stop();
 
-  process.stderr.write(`writing the policy (${NAMESPACES} namespaces, ${NAMESPACES * BINDINGS_PER_NAMESPACE} RoleBindings, ${CLUSTER_ROLES} ClusterRoles)…\n`);
+  process.stderr.write(
+    `writing the policy (${NAMESPACES} namespaces, ${NAMESPACES * BINDINGS_PER_NAMESPACE} RoleBindings, ${CLUSTER_ROLES} ClusterRoles)…\n`,
+  );
   let t0 = performance.now();
   const written = await insertPolicy(database, namespaceBody);
   const writeMs = performance.now() - t0;
@@ -423,20 +487,35 @@ async function main() {
   await allowAll.start();
 
   // 100 pods, each with its own ServiceAccount, readable by the bench reader through RBAC.
-  await graphql(rbac, ADMIN, `mutation { createClusterRole(input: { metadata: { name: "pod-reader" }, rules: [
-    { verbs: ["get", "list"], apiGroups: [""], resources: ["pods", "serviceaccounts"] }] }) { metadata { name } } }`);
-  await graphql(rbac, ADMIN, `mutation { createClusterRole(input: { metadata: { name: "view-secrets" }, rules: [
-    { verbs: ["get"], apiGroups: [""], resources: ["secrets"] }] }) { metadata { name } } }`);
-  await graphql(rbac, ADMIN, `mutation { createRoleBinding(namespace: "${PODS_NAMESPACE}", input: { metadata: { name: "bench-readers" },
+  await graphql(
+    rbac,
+    ADMIN,
+    `mutation { createClusterRole(input: { metadata: { name: "pod-reader" }, rules: [
+    { verbs: ["get", "list"], apiGroups: [""], resources: ["pods", "serviceaccounts"] }] }) { metadata { name } } }`,
+  );
+  await graphql(
+    rbac,
+    ADMIN,
+    `mutation { createClusterRole(input: { metadata: { name: "view-secrets" }, rules: [
+    { verbs: ["get"], apiGroups: [""], resources: ["secrets"] }] }) { metadata { name } } }`,
+  );
+  await graphql(
+    rbac,
+    ADMIN,
+    `mutation { createRoleBinding(namespace: "${PODS_NAMESPACE}", input: { metadata: { name: "bench-readers" },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "pod-reader" },
-    subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "bench-readers" }] }) { metadata { name } } }`);
+    subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "bench-readers" }] }) { metadata { name } } }`,
+  );
   for (let i = 0; i < 100; i++) {
     const sa = `runner-${i}`;
     await rbac.registry.create('ServiceAccount', PODS_NAMESPACE, { metadata: { name: sa } }, { user: ADMIN_USER });
     await rbac.registry.create(
       'Pod',
       PODS_NAMESPACE,
-      { metadata: { name: `pod-${i}`, labels: { app: 'bench' } }, spec: { serviceAccountName: sa, containers: [{ name: 'app', image: 'busybox' }] } },
+      {
+        metadata: { name: `pod-${i}`, labels: { app: 'bench' } },
+        spec: { serviceAccountName: sa, containers: [{ name: 'app', image: 'busybox' }] },
+      },
       { user: ADMIN_USER },
     );
   }
@@ -457,10 +536,19 @@ async function main() {
   let disagreements = 0;
   for (const a of sample) {
     if (naive.allows(a) === authorizer.decide(a).allowed) continue;
-    if (!disagreements++) process.stderr.write(`first disagreement: ${JSON.stringify({ a, naive: naive.allows(a), rbac: authorizer.decide(a) })}\n`);
+    if (!disagreements++)
+      process.stderr.write(
+        `first disagreement: ${JSON.stringify({ a, naive: naive.allows(a), rbac: authorizer.decide(a) })}\n`,
+      );
   }
-  if (disagreements) throw new Error(`the naive enforcer and RBAC disagree on ${disagreements} of ${sample.length} decisions`);
-  const naiveMeasure = measureSync(`decision, naive global enforcer (${naive.lines} lines)`, sample, (a) => naive.allows(a), { ms: 8000, maxOps: 300 });
+  if (disagreements)
+    throw new Error(`the naive enforcer and RBAC disagree on ${disagreements} of ${sample.length} decisions`);
+  const naiveMeasure = measureSync(
+    `decision, naive global enforcer (${naive.lines} lines)`,
+    sample,
+    (a) => naive.allows(a),
+    { ms: 8000, maxOps: 300 },
+  );
 
   process.stderr.write('timing the 100-pod request…\n');
   const pods = await podRequests(rbac, allowAll);
@@ -486,13 +574,23 @@ async function main() {
   const result = {
     benchmark: 'authz',
     engine: url ? 'postgres' : 'pglite',
-    policy: { namespaces: NAMESPACES, roleBindings: NAMESPACES * BINDINGS_PER_NAMESPACE, clusterRoles: CLUSTER_ROLES, ...index.stats, naiveLines: naive.lines },
+    policy: {
+      namespaces: NAMESPACES,
+      roleBindings: NAMESPACES * BINDINGS_PER_NAMESPACE,
+      clusterRoles: CLUSTER_ROLES,
+      ...index.stats,
+      naiveLines: naive.lines,
+    },
     loadMs: Math.round(loadMs),
     migrateMs: Math.round(migrateMs),
     replicaStartMs: Math.round(startMs),
     uncached: { p50Us: +uncached.p50Us.toFixed(2), p99Us: +uncached.p99Us.toFixed(2) },
     cached: { p50Us: +cached.p50Us.toFixed(2), p99Us: +cached.p99Us.toFixed(2) },
-    naive: { p50Us: +naiveMeasure.p50Us.toFixed(0), p99Us: +naiveMeasure.p99Us.toFixed(0), buildMs: Math.round(naiveBuildMs) },
+    naive: {
+      p50Us: +naiveMeasure.p50Us.toFixed(0),
+      p99Us: +naiveMeasure.p99Us.toFixed(0),
+      buildMs: Math.round(naiveBuildMs),
+    },
     podRequest: { allowAllUs: Math.round(pods.rows[0].meanUs), rbacUs: Math.round(pods.rows[1].meanUs) },
     writeToEffect: effect,
     ratios: { uncachedVsNaive: +speedup.toFixed(1), rbacPodRequestOverhead: +overhead.toFixed(3) },

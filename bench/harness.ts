@@ -18,7 +18,12 @@ export interface Measure {
 export async function measure<T = undefined>(
   name: string,
   fn: (i: number, input: T) => unknown,
-  { ms = 2000, warmup = 200, maxOps = Infinity, prepare }: { ms?: number; warmup?: number; maxOps?: number; prepare?: () => T } = {},
+  {
+    ms = 2000,
+    warmup = 200,
+    maxOps = Infinity,
+    prepare,
+  }: { ms?: number; warmup?: number; maxOps?: number; prepare?: () => T } = {},
 ): Promise<Measure> {
   for (let i = 0; i < warmup; i++) await fn(i, prepare?.() as T);
   const samples: number[] = [];
@@ -49,7 +54,8 @@ export function table(rows: Measure[]): string {
   const num = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
   const body = rows.map((r) => [r.name, String(r.ops), num(r.opsPerSec, 0), num(r.meanUs), num(r.p50Us), num(r.p99Us)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
@@ -57,7 +63,12 @@ export function table(rows: Measure[]): string {
  * Times a synchronous `fn` call by call (no await in the clock), cycling through `inputs`, for
  * about `ms` milliseconds after one warm-up pass.
  */
-export function measureSync<T>(name: string, inputs: readonly T[], fn: (input: T) => unknown, { ms = 2000, maxOps = Infinity } = {}): Measure {
+export function measureSync<T>(
+  name: string,
+  inputs: readonly T[],
+  fn: (input: T) => unknown,
+  { ms = 2000, maxOps = Infinity } = {},
+): Measure {
   for (const input of inputs) fn(input);
   const samples: number[] = [];
   let total = 0;
@@ -71,5 +82,12 @@ export function measureSync<T>(name: string, inputs: readonly T[], fn: (input: T
   }
   samples.sort((a, b) => a - b);
   const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))] * 1000;
-  return { name, ops: samples.length, opsPerSec: samples.length / (total / 1000), meanUs: (total * 1000) / samples.length, p50Us: pct(0.5), p99Us: pct(0.99) };
+  return {
+    name,
+    ops: samples.length,
+    opsPerSec: samples.length / (total / 1000),
+    meanUs: (total * 1000) / samples.length,
+    p50Us: pct(0.5),
+    p99Us: pct(0.99),
+  };
 }

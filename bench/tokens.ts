@@ -51,7 +51,9 @@ async function serve(): Promise<void> {
  */
 async function smallRequests(): Promise<{ anon: Measure; cached: Measure; wallRatio: number; cpuRatio: number }> {
   const child = fork(fileURLToPath(import.meta.url), ['serve'], { execArgv: process.execArgv, stdio: 'inherit' });
-  const { port, token } = await new Promise<{ port: number; token: string }>((resolve) => child.once('message', resolve as never));
+  const { port, token } = await new Promise<{ port: number; token: string }>((resolve) =>
+    child.once('message', resolve as never),
+  );
   const serverCpu = () =>
     new Promise<number>((resolve) => {
       child.once('message', (m: { cpu: NodeJS.CpuUsage }) => resolve(m.cpu.user + m.cpu.system));
@@ -87,7 +89,14 @@ async function smallRequests(): Promise<{ anon: Measure; cached: Measure; wallRa
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const row = (name: string, pick: (p: (typeof pairs)[number]) => { wallUs: number; cpuUs: number }) => {
     const wall = median(pairs.map((p) => pick(p).wallUs));
-    return { name, ops: pairs.length * N, opsPerSec: 1e6 / wall, meanUs: wall, p50Us: wall, p99Us: median(pairs.map((p) => pick(p).cpuUs)) };
+    return {
+      name,
+      ops: pairs.length * N,
+      opsPerSec: 1e6 / wall,
+      meanUs: wall,
+      p50Us: wall,
+      p99Us: median(pairs.map((p) => pick(p).cpuUs)),
+    };
   };
   return {
     anon: row('small HTTP request, no token', (p) => p.anon),
@@ -101,7 +110,9 @@ async function main() {
   const { app, close } = await startApp();
   const post = async (query: string, variables: Record<string, unknown>) => {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` };
-    const res = await app.server.fetch(new Request('http://bench/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) }));
+    const res = await app.server.fetch(
+      new Request('http://bench/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) }),
+    );
     const out = (await res.json()) as { data?: any; errors?: unknown };
     if (out.errors) throw new Error(JSON.stringify(out.errors));
     return out.data;
@@ -110,15 +121,22 @@ async function main() {
   process.stderr.write(`issuing ${TOKENS} tokens…\n`);
   const ISSUE = 'mutation { createServiceAccountToken(namespace: "default", name: "bench") { token } }';
   const tokens: string[] = [];
-  const issuance = await measure('issuance (createServiceAccountToken)', async () => tokens.push((await post(ISSUE, {})).createServiceAccountToken.token), {
-    warmup: 20,
-    ms: 120_000,
-    maxOps: TOKENS,
-  });
+  const issuance = await measure(
+    'issuance (createServiceAccountToken)',
+    async () => tokens.push((await post(ISSUE, {})).createServiceAccountToken.token),
+    {
+      warmup: 20,
+      ms: 120_000,
+      maxOps: TOKENS,
+    },
+  );
 
   const publicKey = createPublicKey(app.keys.active().privateKey);
   const raw = await measure('raw jose jwtVerify (baseline)', (i) =>
-    jwtVerify(tokens[i % tokens.length], publicKey, { issuer: 'http://localhost:4000', audience: 'http://localhost:4000' }),
+    jwtVerify(tokens[i % tokens.length], publicKey, {
+      issuer: 'http://localhost:4000',
+      audience: 'http://localhost:4000',
+    }),
   );
 
   // Each token is reviewed once, by one of the two measures: none is ever cached.
@@ -127,7 +145,8 @@ async function main() {
   const uncached = await measure(
     'TokenReview, uncached token',
     async () => {
-      if (!(await app.services.tokenAuthenticator.authenticateToken(tokens[next++]))) throw new Error('not authenticated');
+      if (!(await app.services.tokenAuthenticator.authenticateToken(tokens[next++])))
+        throw new Error('not authenticated');
     },
     { warmup: 50, maxOps: half - 50 },
   );
@@ -147,7 +166,9 @@ async function main() {
   const reviewVsRaw = uncached.opsPerSec / raw.opsPerSec;
   const cachedOverhead = small.wallRatio - 1;
   process.stdout.write(`${table([raw, uncached, uncachedRequest, small.anon, small.cached, issuance])}\n`);
-  process.stdout.write('(small HTTP requests: median of 80 pairs of 200; the p99 column holds server CPU µs per request)\n\n');
+  process.stdout.write(
+    '(small HTTP requests: median of 80 pairs of 200; the p99 column holds server CPU µs per request)\n\n',
+  );
   process.stdout.write(
     `uncached TokenReview / raw jwtVerify: ${(reviewVsRaw * 100).toFixed(1)} % (target ≥ 80 %); as a whole GraphQL request: ${((uncachedRequest.opsPerSec / raw.opsPerSec) * 100).toFixed(1)} %\n` +
       `cached token on a small HTTP request: +${(cachedOverhead * 100).toFixed(1)} % latency (target ≤ 5 %), +${((small.cpuRatio - 1) * 100).toFixed(1)} % server CPU\n`,

@@ -112,7 +112,8 @@ export class App {
     this.rbac = new RbacIndex().attach(this.follower);
     this.registry = new Registry(this.store, this.follower, strategies, admissionChain({ rbac: this.rbac }));
     // kube-apiserver's chain: the privileged group, then RBAC
-    this.authorizer = options.authorizer ?? new AuthorizerUnion([new PrivilegedGroupAuthorizer(), new RbacAuthorizer(this.rbac)]);
+    this.authorizer =
+      options.authorizer ?? new AuthorizerUnion([new PrivilegedGroupAuthorizer(), new RbacAuthorizer(this.rbac)]);
     this.keys = new KeyRing(new SigningKeyStore(database.db), database, log, {
       keyFile: options.signingKeyFile,
       algorithm: options.signingAlgorithm ?? 'ES256',

@@ -14,7 +14,8 @@ import { goQuote } from './util/quote.js';
 
 /** The first Kubernetes question that was answered no, in a scope-auth failure. */
 function deniedAttributes(failure: AuthFailure): RequestAttributes | null {
-  if (failure.kind === AuthScopeFailureType.AuthScope && failure.scope === 'k8s') return failure.parameter as RequestAttributes;
+  if (failure.kind === AuthScopeFailureType.AuthScope && failure.scope === 'k8s')
+    return failure.parameter as RequestAttributes;
   if (failure.kind === AuthScopeFailureType.AllAuthScopes || failure.kind === AuthScopeFailureType.AnyAuthScopes) {
     for (const child of failure.failures) {
       const found = deniedAttributes(child);
@@ -26,10 +27,11 @@ function deniedAttributes(failure: AuthFailure): RequestAttributes | null {
 
 function rethrown(failure: AuthFailure): Error | null {
   if ('error' in failure && failure.error) return failure.error;
-  if ('failures' in failure) for (const child of failure.failures) {
-    const err = rethrown(child);
-    if (err) return err;
-  }
+  if ('failures' in failure)
+    for (const child of failure.failures) {
+      const err = rethrown(child);
+      if (err) return err;
+    }
   return null;
 }
 

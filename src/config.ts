@@ -72,21 +72,19 @@ const EnvSchema = z.object({
   KEYWAY_API_AUDIENCES: nonEmpty.optional(),
   KEYWAY_SIGNING_KEY_FILE: nonEmpty.optional(),
   KEYWAY_SIGNING_ALGORITHM: z.enum(['ES256', 'RS256']).default('ES256'),
-  KEYWAY_MAX_TOKEN_EXPIRATION: nonEmpty
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined) return 0;
-      try {
-        const seconds = parseDurationSeconds(v);
-        if (seconds !== 0 && (seconds < 3600 || seconds > MAX_EXPIRATION)) {
-          ctx.addIssue({ code: 'custom', message: 'must be between 1 hour and 2^32 seconds' });
-        }
-        return seconds;
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
+  KEYWAY_MAX_TOKEN_EXPIRATION: nonEmpty.optional().transform((v, ctx) => {
+    if (v === undefined) return 0;
+    try {
+      const seconds = parseDurationSeconds(v);
+      if (seconds !== 0 && (seconds < 3600 || seconds > MAX_EXPIRATION)) {
+        ctx.addIssue({ code: 'custom', message: 'must be between 1 hour and 2^32 seconds' });
       }
-    }),
+      return seconds;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   KEYWAY_EXTEND_TOKEN_EXPIRATION: z.enum(['true', 'false']).default('true'),
   KEYWAY_OIDC_ISSUERS: nonEmpty.optional(),
   KEYWAY_ROOT_CA_FILE: nonEmpty.optional(),
@@ -98,10 +96,16 @@ const EnvSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      const origins = (v ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+      const origins = (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
       for (const origin of origins) {
         if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-          ctx.addIssue({ code: 'custom', message: `${JSON.stringify(origin)} is not an origin (scheme://host[:port])` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(origin)} is not an origin (scheme://host[:port])`,
+          });
         }
       }
       return origins;
@@ -143,7 +147,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.KEYWAY_ADMIN_TOKEN,
     tokenAuthFile: e.KEYWAY_TOKEN_AUTH_FILE,
     issuer,
-    apiAudiences: e.KEYWAY_API_AUDIENCES ? e.KEYWAY_API_AUDIENCES.split(',').map((a) => a.trim()).filter(Boolean) : [issuer],
+    apiAudiences: e.KEYWAY_API_AUDIENCES
+      ? e.KEYWAY_API_AUDIENCES.split(',')
+          .map((a) => a.trim())
+          .filter(Boolean)
+      : [issuer],
     signingKeyFile: e.KEYWAY_SIGNING_KEY_FILE,
     signingAlgorithm: e.KEYWAY_SIGNING_ALGORITHM,
     maxTokenExpirationSeconds: e.KEYWAY_MAX_TOKEN_EXPIRATION,

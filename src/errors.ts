@@ -75,7 +75,6 @@ export function forbidden(resource: string, name: string, reason: string): ApiEr
   return new ApiError('FORBIDDEN', `${subject} is forbidden: ${reason}`);
 }
 
-
 export function badRequest(message: string): ApiError {
   return new ApiError('BAD_REQUEST', message);
 }
@@ -83,4 +82,3 @@ export function badRequest(message: string): ApiError {
 export function unauthenticated(message = 'Unauthorized'): ApiError {
   return new ApiError('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
 }
-

@@ -39,7 +39,10 @@ async function main(): Promise<void> {
 
   const http = createServer(app.server);
   http.listen(config.port, config.host, () => {
-    log.info({ database: config.databaseDescription }, `Keyway serving GraphQL at http://${config.host}:${config.port}/graphql`);
+    log.info(
+      { database: config.databaseDescription },
+      `Keyway serving GraphQL at http://${config.host}:${config.port}/graphql`,
+    );
   });
 
   const shutdown = async () => {

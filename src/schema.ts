@@ -29,7 +29,9 @@ assertEveryFieldAuthorized(schema);
  * fields keep the order they are defined in.
  */
 export function printKeywaySchema(): string {
-  const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter((t) => t != null);
+  const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(
+    (t) => t != null,
+  );
   const rest = Object.values(schema.getTypeMap())
     .filter((t) => !t.name.startsWith('__') && !isSpecifiedScalarType(t) && !roots.includes(t as never))
     .sort((a, b) => a.name.localeCompare(b.name));

@@ -77,7 +77,11 @@ function maskError(log: Logger) {
         return error;
       }
       log.error({ err: original, path: error.path?.join('.') }, 'internal error');
-      return new GraphQLError('Internal error', { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL' } });
+      return new GraphQLError('Internal error', {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { code: 'INTERNAL' },
+      });
     }
     log.error({ err: error }, 'internal error');
     return new GraphQLError('Internal error', { extensions: { code: 'INTERNAL' } });

@@ -12,7 +12,6 @@ import type { AdmissionPlugin } from './plugin.js';
 import { podCreate, serviceAccountOf } from './podServiceAccount.js';
 import { ENFORCE_MOUNTABLE_SECRETS } from '../apis/wellknown.js';
 
-
 /** Go's `strconv.ParseBool`; anything else is false (Kubernetes ignores the parse error). */
 function parseBool(value: string | undefined): boolean {
   return value !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value);
@@ -37,12 +36,14 @@ function secretReferenceViolation(account: ServiceAccount, pod: Pod): string | n
       }
       for (const from of c.envFrom ?? []) {
         const name = from.secretRef?.name;
-        if (name !== undefined && !mountable.has(name)) return `${what} ${c.name} with envFrom referencing secret.secretName="${name}" ${notReferenced}`;
+        if (name !== undefined && !mountable.has(name))
+          return `${what} ${c.name} with envFrom referencing secret.secretName="${name}" ${notReferenced}`;
       }
     }
     return null;
   };
-  const fromContainers = inContainers(pod.spec.initContainers, 'init container') ?? inContainers(pod.spec.containers, 'container');
+  const fromContainers =
+    inContainers(pod.spec.initContainers, 'init container') ?? inContainers(pod.spec.containers, 'container');
   if (fromContainers) return fromContainers;
   const pullable = new Set(account.imagePullSecrets.map((s) => s.name));
   const pulls = pod.spec.imagePullSecrets ?? [];

@@ -41,7 +41,8 @@ export const podServiceAccount: AdmissionPlugin = {
         `error looking up service account ${request.namespace}/${accountName}: serviceaccount "${accountName}" not found`,
       );
       // `default` is made by a controller right after its namespace: give it the time Kubernetes does
-      if (accountName === DEFAULT_SERVICE_ACCOUNT) throw new RetryAdmission(refusal, 100 + randomInt(100), DEFAULT_LOOKUP_ATTEMPTS);
+      if (accountName === DEFAULT_SERVICE_ACCOUNT)
+        throw new RetryAdmission(refusal, 100 + randomInt(100), DEFAULT_LOOKUP_ATTEMPTS);
       throw refusal;
     }
     request.memo.set(ACCOUNT, account);

@@ -18,7 +18,8 @@ const BINDINGS = new Set(['RoleBinding', 'ClusterRoleBinding']);
 export function rbacEscalation(index: RbacIndex): AdmissionPlugin {
   return {
     name: 'RBACEscalation',
-    handles: (kind, operation) => (operation === 'CREATE' || operation === 'UPDATE') && (ROLES.has(kind) || BINDINGS.has(kind)),
+    handles: (kind, operation) =>
+      (operation === 'CREATE' || operation === 'UPDATE') && (ROLES.has(kind) || BINDINGS.has(kind)),
     async validate({ kind, operation, namespace, name, object, user, authorizer }) {
       // In-process controllers write the bootstrap policy; they answer to no authorizer.
       if (!authorizer || user.groups.includes(SYSTEM_MASTERS)) return;

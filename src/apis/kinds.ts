@@ -17,14 +17,50 @@ export interface KindInfo {
 
 export const KINDS = {
   Namespace: { kind: 'Namespace', resource: 'namespaces', apiGroup: '', apiVersion: 'v1', namespaced: false },
-  ServiceAccount: { kind: 'ServiceAccount', resource: 'serviceaccounts', apiGroup: '', apiVersion: 'v1', namespaced: true },
+  ServiceAccount: {
+    kind: 'ServiceAccount',
+    resource: 'serviceaccounts',
+    apiGroup: '',
+    apiVersion: 'v1',
+    namespaced: true,
+  },
   Secret: { kind: 'Secret', resource: 'secrets', apiGroup: '', apiVersion: 'v1', namespaced: true },
   Pod: { kind: 'Pod', resource: 'pods', apiGroup: '', apiVersion: 'v1', namespaced: true },
-  Role: { kind: 'Role', resource: 'roles', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'rbac.authorization.k8s.io/v1', namespaced: true },
-  RoleBinding: { kind: 'RoleBinding', resource: 'rolebindings', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'rbac.authorization.k8s.io/v1', namespaced: true },
-  ClusterRole: { kind: 'ClusterRole', resource: 'clusterroles', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'rbac.authorization.k8s.io/v1', namespaced: false },
-  ClusterRoleBinding: { kind: 'ClusterRoleBinding', resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'rbac.authorization.k8s.io/v1', namespaced: false },
-  IssuedToken: { kind: 'IssuedToken', resource: 'issuedtokens', apiGroup: 'authentication.keyway.dev', apiVersion: 'authentication.keyway.dev/v1', namespaced: true },
+  Role: {
+    kind: 'Role',
+    resource: 'roles',
+    apiGroup: 'rbac.authorization.k8s.io',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    namespaced: true,
+  },
+  RoleBinding: {
+    kind: 'RoleBinding',
+    resource: 'rolebindings',
+    apiGroup: 'rbac.authorization.k8s.io',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    namespaced: true,
+  },
+  ClusterRole: {
+    kind: 'ClusterRole',
+    resource: 'clusterroles',
+    apiGroup: 'rbac.authorization.k8s.io',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    namespaced: false,
+  },
+  ClusterRoleBinding: {
+    kind: 'ClusterRoleBinding',
+    resource: 'clusterrolebindings',
+    apiGroup: 'rbac.authorization.k8s.io',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    namespaced: false,
+  },
+  IssuedToken: {
+    kind: 'IssuedToken',
+    resource: 'issuedtokens',
+    apiGroup: 'authentication.keyway.dev',
+    apiVersion: 'authentication.keyway.dev/v1',
+    namespaced: true,
+  },
 } as const satisfies Record<string, KindInfo>;
 
 export type Kind = keyof typeof KINDS;
@@ -40,7 +76,6 @@ export interface ObjectOfKind {
   ClusterRoleBinding: ClusterRoleBinding;
   IssuedToken: IssuedToken;
 }
-
 
 export function isKind(value: string): value is Kind {
   return Object.prototype.hasOwnProperty.call(KINDS, value);

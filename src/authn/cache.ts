@@ -14,7 +14,6 @@ import { sha256Text } from '../util/hash.js';
  */
 export type Cacheable = NonNullable<AuthResponse['cache']>;
 
-
 interface Entry {
   response: AuthResponse;
   expires: number;
@@ -79,7 +78,11 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
 
   private remember(key: string, response: AuthResponse, cache: Cacheable): void {
     if (this.entries.size >= this.maxEntries) this.forget(this.entries.keys().next().value as string);
-    this.entries.set(key, { response, expires: Math.min(Date.now() + this.ttlMs, cache.notAfter), dependsOn: cache.dependsOn });
+    this.entries.set(key, {
+      response,
+      expires: Math.min(Date.now() + this.ttlMs, cache.notAfter),
+      dependsOn: cache.dependsOn,
+    });
     for (const uid of cache.dependsOn) {
       let keys = this.byDependency.get(uid);
       if (!keys) this.byDependency.set(uid, (keys = new Set()));

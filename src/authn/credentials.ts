@@ -9,8 +9,11 @@ import type { KubeObject } from '../apis/meta.js';
 import type { ChangeFollower } from '../changelog/follower.js';
 import { Informer } from '../changelog/informer.js';
 import { sha256 } from '../util/hash.js';
-import { LEGACY_TOKEN_INVALID_SINCE_LABEL, LEGACY_TOKEN_LAST_USED_LABEL, SERVICE_ACCOUNT_TOKEN_TYPE } from '../apis/wellknown.js';
-
+import {
+  LEGACY_TOKEN_INVALID_SINCE_LABEL,
+  LEGACY_TOKEN_LAST_USED_LABEL,
+  SERVICE_ACCOUNT_TOKEN_TYPE,
+} from '../apis/wellknown.js';
 
 export interface ObjectFacts {
   uid: string;

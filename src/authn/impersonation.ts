@@ -40,9 +40,16 @@ export function requestedImpersonation(headers: Headers) {
   const extra = dict<string[]>();
   headers.forEach((value, key) => {
     // header names arrive lower-cased, as Kubernetes lower-cases them before unescaping
-    if (key.startsWith(EXTRA_PREFIX)) extra[unescapeExtraKey(key.slice(EXTRA_PREFIX.length))] = value.split(',').map((v) => v.trim());
+    if (key.startsWith(EXTRA_PREFIX))
+      extra[unescapeExtraKey(key.slice(EXTRA_PREFIX.length))] = value.split(',').map((v) => v.trim());
   });
-  const groups = groupsHeader === null ? [] : groupsHeader.split(',').map((g) => g.trim()).filter(Boolean);
+  const groups =
+    groupsHeader === null
+      ? []
+      : groupsHeader
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean);
   if (username === null && uid === null && groups.length === 0 && Object.keys(extra).length === 0) return null;
   return { username, groups, uid, extra };
 }
@@ -65,10 +72,17 @@ export async function impersonate(headers: Headers, authz: RequestAuthorizer): P
       : { verb: 'impersonate', apiGroup: '', resource: 'users', name: asked.username },
   );
   for (const group of asked.groups) checks.push({ verb: 'impersonate', apiGroup: '', resource: 'groups', name: group });
-  if (asked.uid !== null) checks.push({ verb: 'impersonate', apiGroup: 'authentication.k8s.io', resource: 'uids', name: asked.uid });
+  if (asked.uid !== null)
+    checks.push({ verb: 'impersonate', apiGroup: 'authentication.k8s.io', resource: 'uids', name: asked.uid });
   for (const [key, values] of Object.entries(asked.extra)) {
     for (const value of values) {
-      checks.push({ verb: 'impersonate', apiGroup: 'authentication.k8s.io', resource: 'userextras', subresource: key, name: value });
+      checks.push({
+        verb: 'impersonate',
+        apiGroup: 'authentication.k8s.io',
+        resource: 'userextras',
+        subresource: key,
+        name: value,
+      });
     }
   }
   for (const check of checks) {

@@ -43,7 +43,9 @@ export type ExternalIssuer = z.infer<typeof IssuerConfig>;
 export function parseIssuersConfig(text: string): ExternalIssuer[] {
   const parsed = FileSchema.safeParse(parseYaml(text));
   if (!parsed.success) {
-    throw new Error(`KEYWAY_OIDC_ISSUERS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `KEYWAY_OIDC_ISSUERS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const urls = parsed.data.jwt.map((j) => j.issuer.url);
   const dup = urls.find((u, i) => urls.indexOf(u) !== i);
@@ -105,7 +107,8 @@ export class ExternalIssuerAuthenticator implements TokenAuthenticator {
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
       }));
     } catch (err) {
-      if (err instanceof joseErrors.JOSEError || err instanceof AuthenticationError) return fail(`oidc: ${err.message}`);
+      if (err instanceof joseErrors.JOSEError || err instanceof AuthenticationError)
+        return fail(`oidc: ${err.message}`);
       throw err;
     }
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + LEEWAY_SECONDS) {
@@ -113,14 +116,20 @@ export class ExternalIssuerAuthenticator implements TokenAuthenticator {
     }
     const mappings = config.claimMappings;
     const rawUser = payload[mappings.username.claim];
-    if (typeof rawUser !== 'string' || !rawUser) return fail(`oidc: claim ${JSON.stringify(mappings.username.claim)} is not a non-empty string`);
+    if (typeof rawUser !== 'string' || !rawUser)
+      return fail(`oidc: claim ${JSON.stringify(mappings.username.claim)} is not a non-empty string`);
     const username = `${mappings.username.prefix}${rawUser}`;
     // An external issuer may not mint system identities (system:masters, ServiceAccounts).
     if (username.startsWith('system:')) fail(`oidc: username ${JSON.stringify(username)} may not start with "system:"`);
     const groups: string[] = [];
     if (mappings.groups) {
       const raw = payload[mappings.groups.claim];
-      const values = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : [];
+      const values =
+        typeof raw === 'string'
+          ? [raw]
+          : Array.isArray(raw)
+            ? raw.filter((g): g is string => typeof g === 'string')
+            : [];
       for (const g of values) {
         const group = `${mappings.groups.prefix ?? ''}${g}`;
         if (!group.startsWith('system:')) groups.push(group);

@@ -45,7 +45,8 @@ export async function checkSignature(jwt: ParsedJwt, keys: KeyRing): Promise<voi
 /** `token audiences … is invalid for the target audiences …` unless they intersect. */
 export function intersectAudiences(tokenAuds: string[], requested: string[]): string[] {
   const auds = tokenAuds.filter((a) => requested.includes(a));
-  if (auds.length === 0) fail(`token audiences ${goQuoteList(tokenAuds)} is invalid for the target audiences ${goQuoteList(requested)}`);
+  if (auds.length === 0)
+    fail(`token audiences ${goQuoteList(tokenAuds)} is invalid for the target audiences ${goQuoteList(requested)}`);
   return auds;
 }
 
@@ -89,7 +90,8 @@ export class ServiceAccountTokenAuthenticator {
     const jwt = parseJwt(token) ?? fail('invalid token: not a JWS');
     await checkSignature(jwt, this.keys);
     const p = jwt.payload;
-    if (typeof p.iss !== 'string' || !this.issuers.includes(p.iss)) fail(`token issuer ${goQuote(String(p.iss))} is invalid`);
+    if (typeof p.iss !== 'string' || !this.issuers.includes(p.iss))
+      fail(`token issuer ${goQuote(String(p.iss))} is invalid`);
 
     // A token that names no audience is valid for the API's (`implicit` audiences).
     const tokenAuds = tokenAudiences(p);
@@ -110,7 +112,8 @@ export class ServiceAccountTokenAuthenticator {
     const secret = ref(k8s.secret);
     if (secret) {
       const s = this.credentials.secret(namespace, secret.name) ?? fail('service account token has been invalidated');
-      if (s.uid !== secret.uid) fail(`secret UID (${s.uid}) does not match service account secret ref claim (${secret.uid})`);
+      if (s.uid !== secret.uid)
+        fail(`secret UID (${s.uid}) does not match service account secret ref claim (${secret.uid})`);
       dependsOn.push(secret.uid);
     }
     const pod = ref(k8s.pod);

@@ -31,7 +31,8 @@ export function adminUser(): UserInfo {
 export function parseTokenFile(text: string): { token: string; user: UserInfo }[] {
   const records = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];
   return records.map((record, i) => {
-    if (record.length < 3) throw new Error(`token file: line ${i + 1}: expected at least 3 columns, found ${record.length}`);
+    if (record.length < 3)
+      throw new Error(`token file: line ${i + 1}: expected at least 3 columns, found ${record.length}`);
     const [token, username, uid, groups] = record;
     if (!token || !username) throw new Error(`token file: line ${i + 1}: token and user must be non-empty`);
     return {
@@ -39,7 +40,12 @@ export function parseTokenFile(text: string): { token: string; user: UserInfo }[
       user: {
         username,
         uid,
-        groups: groups ? groups.split(',').map((g) => g.trim()).filter(Boolean) : [],
+        groups: groups
+          ? groups
+              .split(',')
+              .map((g) => g.trim())
+              .filter(Boolean)
+          : [],
         extra: {},
       },
     };

@@ -3,7 +3,13 @@
  * once per request, and keeping a trace of what it decided (for audit and the coverage test).
  */
 import type { UserInfo } from '../authn/identity.js';
-import { forbiddenError, type Attributes, type Authorizer, type Decision, type RequestAttributes } from './authorizer.js';
+import {
+  forbiddenError,
+  type Attributes,
+  type Authorizer,
+  type Decision,
+  type RequestAttributes,
+} from './authorizer.js';
 
 export interface TraceEntry {
   attributes: RequestAttributes;
@@ -26,7 +32,13 @@ export class RequestAuthorizer {
       attributes.verb,
       'path' in attributes ? attributes.path : '',
       'resource' in attributes
-        ? [attributes.apiGroup, attributes.resource, attributes.subresource ?? '', attributes.namespace ?? '', attributes.name ?? '']
+        ? [
+            attributes.apiGroup,
+            attributes.resource,
+            attributes.subresource ?? '',
+            attributes.namespace ?? '',
+            attributes.name ?? '',
+          ]
         : '',
     ]);
   }

@@ -139,7 +139,7 @@ export class ChangeFollower {
   private releaseHearers(): void {
     if (!this.hearers.length) return;
     const still: typeof this.hearers = [];
-    for (const h of this.hearers) (h.rv <= this.announced ? h.resolve() : still.push(h));
+    for (const h of this.hearers) h.rv <= this.announced ? h.resolve() : still.push(h);
     this.hearers = still;
   }
 
@@ -196,7 +196,7 @@ export class ChangeFollower {
   private release(): void {
     if (!this.waiters.length) return;
     const still: typeof this.waiters = [];
-    for (const w of this.waiters) (w.rv <= this.last ? w.resolve() : still.push(w));
+    for (const w of this.waiters) w.rv <= this.last ? w.resolve() : still.push(w);
     this.waiters = still;
   }
 }

@@ -19,7 +19,9 @@ export class Informer<P> {
   /** Loads at the follower's start and follows it after. */
   attach(follower: ChangeFollower): this {
     follower.onSnapshot(async (reader) => {
-      for (const kind of this.kinds) for await (const obj of reader.all(kind)) this.items.set(this.key(obj.kind, obj.metadata.namespace ?? '', obj.metadata.name), this.project(obj));
+      for (const kind of this.kinds)
+        for await (const obj of reader.all(kind))
+          this.items.set(this.key(obj.kind, obj.metadata.namespace ?? '', obj.metadata.name), this.project(obj));
     });
     follower.subscribe((change) => this.apply(change));
     return this;

@@ -31,11 +31,22 @@ async function ignoreRaces(write: () => Promise<unknown>): Promise<void> {
 /** Creates what is missing and adds what was removed, leaving what users added. */
 export async function reconcileBootstrapPolicy(registry: Registry, log: Logger): Promise<void> {
   for (const want of BOOTSTRAP_CLUSTER_ROLES) {
-    const labels = { ...BOOTSTRAPPING, ...(want.aggregateTo ? { [`rbac.authorization.k8s.io/aggregate-to-${want.aggregateTo}`]: 'true' } : {}) };
+    const labels = {
+      ...BOOTSTRAPPING,
+      ...(want.aggregateTo ? { [`rbac.authorization.k8s.io/aggregate-to-${want.aggregateTo}`]: 'true' } : {}),
+    };
     const existing: ClusterRole | null = await registry.find('ClusterRole', '', want.name);
     if (!existing) {
       await ignoreRaces(() =>
-        registry.create('ClusterRole', '', { metadata: { name: want.name, labels, annotations: { [RBAC_AUTOUPDATE_ANNOTATION]: 'true' } }, rules: want.rules }, ctx),
+        registry.create(
+          'ClusterRole',
+          '',
+          {
+            metadata: { name: want.name, labels, annotations: { [RBAC_AUTOUPDATE_ANNOTATION]: 'true' } },
+            rules: want.rules,
+          },
+          ctx,
+        ),
       );
       continue;
     }
@@ -44,7 +55,15 @@ export async function reconcileBootstrapPolicy(registry: Registry, log: Logger):
     if (missing.length === 0) continue;
     log.info({ clusterRole: want.name, added: missing.length }, 'reconciled bootstrap ClusterRole');
     await ignoreRaces(() =>
-      registry.update('ClusterRole', '', { metadata: { name: want.name, resourceVersion: existing.metadata.resourceVersion }, rules: [...existing.rules, ...missing] }, ctx),
+      registry.update(
+        'ClusterRole',
+        '',
+        {
+          metadata: { name: want.name, resourceVersion: existing.metadata.resourceVersion },
+          rules: [...existing.rules, ...missing],
+        },
+        ctx,
+      ),
     );
   }
   for (const want of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
@@ -55,7 +74,11 @@ export async function reconcileBootstrapPolicy(registry: Registry, log: Logger):
         registry.create(
           'ClusterRoleBinding',
           '',
-          { metadata: { name: want.name, labels: BOOTSTRAPPING, annotations: { [RBAC_AUTOUPDATE_ANNOTATION]: 'true' } }, roleRef, subjects: want.subjects },
+          {
+            metadata: { name: want.name, labels: BOOTSTRAPPING, annotations: { [RBAC_AUTOUPDATE_ANNOTATION]: 'true' } },
+            roleRef,
+            subjects: want.subjects,
+          },
           ctx,
         ),
       );
@@ -69,7 +92,10 @@ export async function reconcileBootstrapPolicy(registry: Registry, log: Logger):
       registry.update(
         'ClusterRoleBinding',
         '',
-        { metadata: { name: want.name, resourceVersion: existing.metadata.resourceVersion }, subjects: [...existing.subjects, ...missing] },
+        {
+          metadata: { name: want.name, resourceVersion: existing.metadata.resourceVersion },
+          subjects: [...existing.subjects, ...missing],
+        },
         ctx,
       ),
     );

@@ -35,7 +35,10 @@ export abstract class Controller {
     });
     await this.resync();
     if (this.resyncEveryMs) {
-      this.timer = setInterval(() => void this.resync().catch((err) => this.log.error({ err }, 'resync failed')), this.resyncEveryMs);
+      this.timer = setInterval(
+        () => void this.resync().catch((err) => this.log.error({ err }, 'resync failed')),
+        this.resyncEveryMs,
+      );
       this.timer.unref();
     }
   }

@@ -45,7 +45,8 @@ export class IssuedTokensController extends Controller {
       const batch = await expiredTokens(this.store.read, before, 500);
       if (batch.length === 0) return;
       await this.registry.write(async (tx) => {
-        for (const r of batch) await this.registry.purge(tx, 'IssuedToken', r.metadata.namespace ?? '', r.metadata.name);
+        for (const r of batch)
+          await this.registry.purge(tx, 'IssuedToken', r.metadata.namespace ?? '', r.metadata.name);
       });
       this.log.info({ count: batch.length }, 'removed records of expired tokens');
     }

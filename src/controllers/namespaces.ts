@@ -31,7 +31,8 @@ export class NamespaceController extends Controller {
 
   protected async allKeys(): Promise<string[]> {
     const keys = [...SYSTEM_NAMESPACES];
-    for await (const ns of this.store.read.all('Namespace')) if (ns.metadata.deletionTimestamp) keys.push(ns.metadata.name);
+    for await (const ns of this.store.read.all('Namespace'))
+      if (ns.metadata.deletionTimestamp) keys.push(ns.metadata.name);
     return keys;
   }
 

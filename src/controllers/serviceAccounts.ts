@@ -11,7 +11,6 @@ import type { Change, StoreReader } from '../store/store.js';
 import { Controller } from './controller.js';
 import { DEFAULT_SERVICE_ACCOUNT } from '../apis/wellknown.js';
 
-
 export class DefaultServiceAccountController extends Controller {
   constructor(
     private readonly registry: Registry,
@@ -40,7 +39,12 @@ export class DefaultServiceAccountController extends Controller {
     if (!ns || ns.status.phase !== 'Active') return;
     if (await this.registry.find('ServiceAccount', namespace, DEFAULT_SERVICE_ACCOUNT)) return;
     try {
-      await this.registry.create('ServiceAccount', namespace, { metadata: { name: DEFAULT_SERVICE_ACCOUNT } }, { user: CONTROLLER_USER });
+      await this.registry.create(
+        'ServiceAccount',
+        namespace,
+        { metadata: { name: DEFAULT_SERVICE_ACCOUNT } },
+        { user: CONTROLLER_USER },
+      );
       this.log.info({ namespace }, 'created the default ServiceAccount');
     } catch (err) {
       // Another replica made it, or the namespace began terminating or vanished meanwhile.

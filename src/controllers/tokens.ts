@@ -16,7 +16,12 @@ import { signJwt } from '../tokens/jwt.js';
 import type { KeyRing } from '../tokens/keys.js';
 import { Controller } from './controller.js';
 import { jsonEqual } from '../util/maps.js';
-import { LEGACY_TOKEN_LAST_USED_LABEL, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_UID_ANNOTATION } from '../apis/wellknown.js';
+import {
+  LEGACY_TOKEN_LAST_USED_LABEL,
+  SERVICE_ACCOUNT_NAME_ANNOTATION,
+  SERVICE_ACCOUNT_TOKEN_TYPE,
+  SERVICE_ACCOUNT_UID_ANNOTATION,
+} from '../apis/wellknown.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const ctx = { user: CONTROLLER_USER };
@@ -56,7 +61,8 @@ export class TokensController extends Controller {
 
   protected async allKeys(): Promise<string[]> {
     const keys: string[] = [];
-    for await (const s of tokenSecrets(this.store.read)) keys.push(JSON.stringify(['secret', s.metadata.namespace, s.metadata.name]));
+    for await (const s of tokenSecrets(this.store.read))
+      keys.push(JSON.stringify(['secret', s.metadata.namespace, s.metadata.name]));
     return keys;
   }
 
@@ -78,7 +84,11 @@ export class TokensController extends Controller {
     const secret = await this.registry.find('Secret', namespace, name);
     if (!secret || !isTokenSecret(secret)) return;
     const annotations = secret.metadata.annotations;
-    const account = await this.registry.find('ServiceAccount', namespace, annotations[SERVICE_ACCOUNT_NAME_ANNOTATION] ?? '');
+    const account = await this.registry.find(
+      'ServiceAccount',
+      namespace,
+      annotations[SERVICE_ACCOUNT_NAME_ANNOTATION] ?? '',
+    );
     const uid = annotations[SERVICE_ACCOUNT_UID_ANNOTATION];
     if (!account || (uid && uid !== account.metadata.uid)) {
       await this.deleteIfSame(secret);
@@ -109,7 +119,10 @@ export class TokensController extends Controller {
     await this.registry.update(
       'ServiceAccount',
       namespace,
-      { metadata: { name: account, resourceVersion: sa.metadata.resourceVersion }, secrets: sa.secrets.filter((s) => s.name !== secret) },
+      {
+        metadata: { name: account, resourceVersion: sa.metadata.resourceVersion },
+        secrets: sa.secrets.filter((s) => s.name !== secret),
+      },
       ctx,
     );
   }

@@ -177,4 +177,3 @@ export async function rows<T>(executor: Executor, query: SQL): Promise<T[]> {
   if (Array.isArray(result)) return result as T[];
   return (result as { rows: T[] }).rows;
 }
-

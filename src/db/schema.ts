@@ -62,9 +62,7 @@ export const changes = pgTable(
     name: text('name').notNull(),
     uid: uuid('uid').notNull(),
     object: jsonb('object').$type<Record<string, unknown>>().notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
   },
   (t) => [index('changes_kind_idx').on(t.kind, t.resourceVersion)],
 );

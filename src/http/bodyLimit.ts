@@ -50,7 +50,9 @@ export function useBodyLimit(limit: number): Plugin {
       setRequestParser(async (req) => {
         const body = await readAtMost(req.body, limit);
         if (body === null) return tooLarge(limit);
-        return requestParser(new Request(req.url, { method: req.method, headers: req.headers, body: Buffer.from(body) }));
+        return requestParser(
+          new Request(req.url, { method: req.method, headers: req.headers, body: Buffer.from(body) }),
+        );
       });
     },
   };

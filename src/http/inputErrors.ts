@@ -63,7 +63,9 @@ export function useInputErrorsWithoutValues(): Plugin {
         setResult(
           result.map((e) => {
             const m = LITERAL.exec(e.message);
-            return m ? new GraphQLError(`Expected value of type "${m[1]}".`, { nodes: e.nodes, extensions: e.extensions }) : e;
+            return m
+              ? new GraphQLError(`Expected value of type "${m[1]}".`, { nodes: e.nodes, extensions: e.extensions })
+              : e;
           }),
         );
       };
@@ -79,12 +81,16 @@ export function useInputErrorsWithoutValues(): Plugin {
         const name = definition.variable.name.value;
         const type = typeFromAST(args.schema, definition.type);
         // undeclared, missing and null variables get graphql-js' own messages, which quote nothing
-        if (!type || !isInputType(type) || !Object.prototype.hasOwnProperty.call(raw, name) || raw[name] == null) continue;
+        if (!type || !isInputType(type) || !Object.prototype.hasOwnProperty.call(raw, name) || raw[name] == null)
+          continue;
         const unpaired = unpairedAt(raw[name]);
         if (unpaired) {
-          fail(`Variable "$${name}" got invalid value at "${pathText(name, unpaired)}"; strings must be valid Unicode (no unpaired surrogates).`, {
-            nodes: definition,
-          });
+          fail(
+            `Variable "$${name}" got invalid value at "${pathText(name, unpaired)}"; strings must be valid Unicode (no unpaired surrogates).`,
+            {
+              nodes: definition,
+            },
+          );
           continue;
         }
         coerceInputValue(raw[name], type, (path, _value, error) => {

@@ -14,7 +14,10 @@ import type { Context } from '../context.js';
 import { ApiError } from '../errors.js';
 
 function refused(): ApiError {
-  return new ApiError('FORBIDDEN', 'forbidden: User "system:anonymous" cannot introspect the schema: send a bearer token');
+  return new ApiError(
+    'FORBIDDEN',
+    'forbidden: User "system:anonymous" cannot introspect the schema: send a bearer token',
+  );
 }
 
 function introspects(schema: GraphQLSchema, document: DocumentNode): boolean {

@@ -51,7 +51,10 @@ export function useOidcDiscovery(keys: KeyRing, options: DiscoveryOptions): Plug
         return;
       }
       endResponse(
-        new fetchAPI.Response(JSON.stringify(body), { status: 200, headers: { 'content-type': type, 'cache-control': CACHE_CONTROL } }),
+        new fetchAPI.Response(JSON.stringify(body), {
+          status: 200,
+          headers: { 'content-type': type, 'cache-control': CACHE_CONTROL },
+        }),
       );
     },
   };

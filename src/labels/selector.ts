@@ -18,20 +18,7 @@ export type Selector = Requirement[];
 
 export class SelectorError extends Error {}
 
-type TokenKind =
-  | 'identifier'
-  | 'in'
-  | 'notin'
-  | '='
-  | '=='
-  | '!='
-  | '!'
-  | '('
-  | ')'
-  | ','
-  | '>'
-  | '<'
-  | 'end';
+type TokenKind = 'identifier' | 'in' | 'notin' | '=' | '==' | '!=' | '!' | '(' | ')' | ',' | '>' | '<' | 'end';
 
 interface Token {
   kind: TokenKind;

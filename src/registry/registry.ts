@@ -63,7 +63,6 @@ function compact<T>(value: T): T {
   return value;
 }
 
-
 function bodyOf(obj: KubeObject): Record<string, unknown> {
   const { kind: _kind, metadata: _metadata, ...body } = obj as KubeObject & Record<string, unknown>;
   return body;
@@ -201,7 +200,14 @@ export class Registry {
     };
     const decoded = { ...compact(rawBody), kind, metadata } as KubeObject as ObjectOfKind[K];
     const object = this.strategyOf(kind).defaults?.(decoded) ?? decoded;
-    return { operation: 'CREATE', kind, namespace: namespaced ? namespace : '', name, object, generateName: meta.generateName ?? undefined };
+    return {
+      operation: 'CREATE',
+      kind,
+      namespace: namespaced ? namespace : '',
+      name,
+      object,
+      generateName: meta.generateName ?? undefined,
+    };
   }
 
   /**
@@ -209,7 +215,12 @@ export class Registry {
    * carries replacing the stored one, metadata's labels and annotations likewise; then defaults.
    * @throws INVALID (no name), BAD_REQUEST, NOT_FOUND, CONFLICT (a stale resourceVersion)
    */
-  private async proposeUpdate<K extends Kind>(tx: StoreTransaction, kind: K, namespace: string, input: ObjectInput): Promise<Proposal<K>> {
+  private async proposeUpdate<K extends Kind>(
+    tx: StoreTransaction,
+    kind: K,
+    namespace: string,
+    input: ObjectInput,
+  ): Promise<Proposal<K>> {
     const { namespaced } = KINDS[kind];
     const { metadata: metaInput, ...rawBody } = input;
     const meta = metaInput ?? {};
@@ -249,7 +260,11 @@ export class Registry {
    * admission only. Returns the object to store.
    * @throws INVALID, or whatever an admission plugin refuses with
    */
-  private async admit<K extends Kind>(tx: StoreTransaction, proposal: Proposal<K>, ctx: WriteContext): Promise<ObjectOfKind[K]> {
+  private async admit<K extends Kind>(
+    tx: StoreTransaction,
+    proposal: Proposal<K>,
+    ctx: WriteContext,
+  ): Promise<ObjectOfKind[K]> {
     const request = this.admissionRequest(tx, proposal, ctx);
     if (proposal.operation === 'DELETE') {
       await this.validateAdmission(request);
@@ -261,7 +276,11 @@ export class Registry {
     const object = old ? strategy.prepareForUpdate(mutated, old) : strategy.prepareForCreate(mutated);
     const { namespaced } = KINDS[proposal.kind];
     const errs: ErrorList = [
-      ...validateObjectMeta({ ...object.metadata, generateName: proposal.generateName }, namespaced, strategy.validateName),
+      ...validateObjectMeta(
+        { ...object.metadata, generateName: proposal.generateName },
+        namespaced,
+        strategy.validateName,
+      ),
       ...(old ? strategy.validateUpdate(object, old, proposal.sent ?? new Set()) : strategy.validate(object)),
       ...validateStorage(object),
     ];
@@ -271,7 +290,11 @@ export class Registry {
   }
 
   /** The one admission request of a write: what every plugin of the chain is shown. */
-  private admissionRequest<K extends Kind>(tx: StoreTransaction, proposal: Proposal<K>, ctx: WriteContext): AdmissionRequest {
+  private admissionRequest<K extends Kind>(
+    tx: StoreTransaction,
+    proposal: Proposal<K>,
+    ctx: WriteContext,
+  ): AdmissionRequest {
     return {
       operation: proposal.operation,
       kind: proposal.kind,

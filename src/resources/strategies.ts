@@ -3,7 +3,12 @@ import type { Strategies } from '../registry/strategy.js';
 import { issuedTokenStrategy } from './issuedtoken/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { podStrategy } from './pod/strategy.js';
-import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/strategies.js';
+import {
+  clusterRoleBindingStrategy,
+  clusterRoleStrategy,
+  roleBindingStrategy,
+  roleStrategy,
+} from './rbac/strategies.js';
 import { secretStrategy } from './secret/strategy.js';
 import { serviceAccountStrategy } from './serviceaccount/strategy.js';
 

@@ -50,7 +50,9 @@ export interface ListOptions {
  * An object with only its name and namespace for metadata: what in-memory indexes that key on
  * names and read the body (RBAC) need, read at a fraction of a whole object's cost.
  */
-export type ObjectBody<K extends Kind> = Omit<ObjectOfKind[K], 'metadata'> & { metadata: { name: string; namespace?: string } };
+export type ObjectBody<K extends Kind> = Omit<ObjectOfKind[K], 'metadata'> & {
+  metadata: { name: string; namespace?: string };
+};
 
 export interface ListPage<T> {
   items: T[];
@@ -100,7 +102,11 @@ function fromRow(row: Row): KubeObject {
 
 function selectorSql(selector: Selector): SQL[] {
   const value = (key: string) => sql`(${objects.labels} ->> ${key})`;
-  const list = (values: string[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
+  const list = (values: string[]) =>
+    sql.join(
+      values.map((v) => sql`${v}`),
+      sql`, `,
+    );
   return selector.map((r) => {
     switch (r.operator) {
       case '=':
@@ -182,7 +188,11 @@ export class StoreReader {
    * Objects of a kind matching a condition on the `objects` columns, in key order. Each
    * resource's own `store.ts` builds the conditions its queries need; nothing else does.
    */
-  async where<K extends Kind>(kind: K, condition: SQL, options: { namespace?: string; limit?: number } = {}): Promise<ObjectOfKind[K][]> {
+  async where<K extends Kind>(
+    kind: K,
+    condition: SQL,
+    options: { namespace?: string; limit?: number } = {},
+  ): Promise<ObjectOfKind[K][]> {
     if (!couldExist(options.namespace)) return [];
     const found = await this.exec
       .select()
@@ -237,10 +247,7 @@ export class StoreReader {
 
   async count(kind: Kind, options: { namespace?: string; selector?: Selector }): Promise<number> {
     if (!couldExist(options.namespace)) return 0;
-    const [row] = await this.exec
-      .select({ n: sql<string>`count(*)` })
-      .from(objects)
-      .where(this.filters(kind, options));
+    const [row] = await this.exec.select({ n: sql<string>`count(*)` }).from(objects).where(this.filters(kind, options));
     return Number(row.n);
   }
 
@@ -248,7 +255,10 @@ export class StoreReader {
    * Every object of a kind (matching `where`, if given), in keyset pages: the one loop that
    * controllers and in-memory indexes read a whole kind with.
    */
-  async *all<K extends Kind>(kind: K, options: { where?: SQL; pageSize?: number } = {}): AsyncGenerator<ObjectOfKind[K]> {
+  async *all<K extends Kind>(
+    kind: K,
+    options: { where?: SQL; pageSize?: number } = {},
+  ): AsyncGenerator<ObjectOfKind[K]> {
     const { where, pageSize = 1000 } = options;
     let after: ObjectKey | undefined;
     for (;;) {
@@ -297,7 +307,9 @@ export class StoreReader {
 
   /** The newest resourceVersion in the change log (0 when empty). */
   async head(): Promise<number> {
-    const [row] = await this.exec.select({ rv: sql<string>`coalesce(max(${changes.resourceVersion}), 0)` }).from(changes);
+    const [row] = await this.exec
+      .select({ rv: sql<string>`coalesce(max(${changes.resourceVersion}), 0)` })
+      .from(changes);
     return Number(row.rv);
   }
 

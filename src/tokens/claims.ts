@@ -50,7 +50,10 @@ export interface BoundClaimsInput {
 }
 
 export function boundClaims(input: BoundClaimsInput): BoundClaims {
-  const k8s: KubernetesClaims = { namespace: input.namespace, serviceaccount: { name: input.serviceAccount.name, uid: input.serviceAccount.uid } };
+  const k8s: KubernetesClaims = {
+    namespace: input.namespace,
+    serviceaccount: { name: input.serviceAccount.name, uid: input.serviceAccount.uid },
+  };
   const ordered: KubernetesClaims = {
     namespace: k8s.namespace,
     ...(input.nodeName ? { node: { name: input.nodeName } } : {}),

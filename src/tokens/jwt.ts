@@ -37,7 +37,9 @@ function decodeJson(part: string): Record<string, unknown> | null {
   if (!B64URL.test(part) || part.length === 0) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -68,7 +70,12 @@ export function unverifiedIssuer(token: string): string | null {
 export function verifySignature(jwt: ParsedJwt, key: { algorithm: Algorithm; publicKey: KeyObject }): boolean {
   if (jwt.header.alg !== key.algorithm) return false;
   try {
-    return cryptoVerify(HASH[key.algorithm], Buffer.from(jwt.signingInput), { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, jwt.signature);
+    return cryptoVerify(
+      HASH[key.algorithm],
+      Buffer.from(jwt.signingInput),
+      { key: key.publicKey, dsaEncoding: 'ieee-p1363' },
+      jwt.signature,
+    );
   } catch {
     return false;
   }

@@ -35,7 +35,9 @@ function algorithmOf(key: KeyObject): Algorithm {
     if (curve === 'secp384r1') return 'ES384';
     if (curve === 'secp521r1') return 'ES512';
   }
-  throw new Error(`unsupported signing key type ${key.asymmetricKeyType}/${key.asymmetricKeyDetails?.namedCurve ?? ''}`);
+  throw new Error(
+    `unsupported signing key type ${key.asymmetricKeyType}/${key.asymmetricKeyDetails?.namedCurve ?? ''}`,
+  );
 }
 
 function newKeyRow(privateKey: KeyObject, source: string) {
@@ -96,7 +98,9 @@ export class KeyRing {
       if (await this.store.install(newKeyRow(privateKey, 'file'), { onlyIfNone: false })) {
         this.log.info('signing with the key from KEYWAY_SIGNING_KEY_FILE');
       }
-    } else if (await this.store.install(newKeyRow(generatePrivateKey(this.options.algorithm), 'generated'), { onlyIfNone: true })) {
+    } else if (
+      await this.store.install(newKeyRow(generatePrivateKey(this.options.algorithm), 'generated'), { onlyIfNone: true })
+    ) {
       this.log.info({ algorithm: this.options.algorithm }, 'generated a token signing key');
     }
     // a reload that fails (the database gone again) must not be an unhandled rejection, which

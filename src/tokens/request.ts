@@ -127,14 +127,22 @@ export class TokenIssuer {
   private validate(name: string, expirationSeconds: number): void {
     const at = 'spec.expirationSeconds';
     if (expirationSeconds < MIN_EXPIRATION_SECONDS) {
-      throw invalid('TokenRequest.authentication.k8s.io', name, [field.invalid(at, expirationSeconds, 'may not specify a duration less than 10 minutes')]);
+      throw invalid('TokenRequest.authentication.k8s.io', name, [
+        field.invalid(at, expirationSeconds, 'may not specify a duration less than 10 minutes'),
+      ]);
     }
     if (expirationSeconds > MAX_EXPIRATION_SECONDS) {
-      throw invalid('TokenRequest.authentication.k8s.io', name, [field.invalid(at, expirationSeconds, 'may not specify a duration larger than 2^32 seconds')]);
+      throw invalid('TokenRequest.authentication.k8s.io', name, [
+        field.invalid(at, expirationSeconds, 'may not specify a duration larger than 2^32 seconds'),
+      ]);
     }
   }
 
-  private async bind(tx: StoreTransaction, sa: ServiceAccount, ref: NonNullable<TokenRequestSpec['boundObjectRef']>): Promise<Bound> {
+  private async bind(
+    tx: StoreTransaction,
+    sa: ServiceAccount,
+    ref: NonNullable<TokenRequestSpec['boundObjectRef']>,
+  ): Promise<Bound> {
     const apiVersion = ref.apiVersion || 'v1';
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
     const namespace = sa.metadata.namespace ?? '';
@@ -144,7 +152,9 @@ export class TokenIssuer {
     else throw badRequest(`cannot bind token to object of type ${group}/${version}, Kind=${ref.kind}`);
     if (!target) throw notFound(ref.kind as 'Pod' | 'Secret', ref.name);
     if (target.kind === 'Pod' && (target.spec.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT) !== sa.metadata.name) {
-      throw badRequest(`cannot bind token for serviceaccount "${sa.metadata.name}" to pod running with different serviceaccount name.`);
+      throw badRequest(
+        `cannot bind token for serviceaccount "${sa.metadata.name}" to pod running with different serviceaccount name.`,
+      );
     }
     if (ref.uid && ref.uid !== target.metadata.uid) {
       throw conflictMessage(

@@ -66,7 +66,13 @@ export class TokenRevoker {
   private async invalidateIn(tx: StoreTransaction, secret: Secret, today: string, ctx: WriteContext): Promise<boolean> {
     if (secret.metadata.labels[LEGACY_TOKEN_INVALID_SINCE_LABEL]) return false;
     const labels = { ...secret.metadata.labels, [LEGACY_TOKEN_INVALID_SINCE_LABEL]: today };
-    await this.registry.updateIn(tx, 'Secret', secret.metadata.namespace ?? '', { metadata: { name: secret.metadata.name, labels } }, ctx);
+    await this.registry.updateIn(
+      tx,
+      'Secret',
+      secret.metadata.namespace ?? '',
+      { metadata: { name: secret.metadata.name, labels } },
+      ctx,
+    );
     return true;
   }
 

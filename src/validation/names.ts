@@ -73,8 +73,7 @@ function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
 }
 
-export const nameIsDNSLabel: NameValidator = (name, prefix) =>
-  isDNS1123Label(prefix ? maskTrailingDash(name) : name);
+export const nameIsDNSLabel: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
 
 export const nameIsDNSSubdomain: NameValidator = (name, prefix) =>
   isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
@@ -89,7 +88,8 @@ const PATH_SEGMENT_NAME_MAX_BYTES = 1024;
 export const nameIsPathSegment: NameValidator = (name, prefix) => {
   if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
   const errs = ['/', '%'].filter((illegal) => name.includes(illegal)).map((illegal) => `may not contain '${illegal}'`);
-  if (Buffer.byteLength(name) > PATH_SEGMENT_NAME_MAX_BYTES) errs.push(`must be no more than ${PATH_SEGMENT_NAME_MAX_BYTES} bytes`);
+  if (Buffer.byteLength(name) > PATH_SEGMENT_NAME_MAX_BYTES)
+    errs.push(`must be no more than ${PATH_SEGMENT_NAME_MAX_BYTES} bytes`);
   return errs;
 };
 
@@ -144,7 +144,13 @@ export function isConfigMapKey(value: string): string[] {
   if (value.length > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
   if (!configMapKeyRe.test(value)) {
     errs.push(
-      regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", configMapKeyFmt, 'key.name', 'KEY_NAME', 'key-name'),
+      regexError(
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+        configMapKeyFmt,
+        'key.name',
+        'KEY_NAME',
+        'key-name',
+      ),
     );
   }
   if (value === '.') errs.push("must not be '.'");

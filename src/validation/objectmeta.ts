@@ -53,7 +53,9 @@ export function validateObjectMeta(meta: MetaToValidate, namespaced: boolean, na
   }
   if (namespaced) {
     if (!meta.namespace) errs.push(field.required(at.child('namespace')));
-    else for (const msg of isDNS1123Label(meta.namespace)) errs.push(field.invalid(at.child('namespace'), meta.namespace, msg));
+    else
+      for (const msg of isDNS1123Label(meta.namespace))
+        errs.push(field.invalid(at.child('namespace'), meta.namespace, msg));
   } else if (meta.namespace) {
     errs.push(field.forbidden(at.child('namespace'), 'not allowed on this type'));
   }

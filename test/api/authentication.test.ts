@@ -30,7 +30,9 @@ describe('authentication', () => {
     expect((await t.gql(LIST, {}, 'alice-token-0123456789')).data?.namespaces.totalCount).toBe(4);
     const bob = await t.gql(LIST, {}, 'bob-token-0123456789');
     expect(bob.status).toBe(200);
-    expect(bob.errors?.[0].message).toBe('namespaces is forbidden: User "bob" cannot list resource "namespaces" in API group "" at the cluster scope');
+    expect(bob.errors?.[0].message).toBe(
+      'namespaces is forbidden: User "bob" cannot list resource "namespaces" in API group "" at the cluster scope',
+    );
   });
 
   it('treats a request without a token as system:anonymous', async () => {
@@ -79,7 +81,12 @@ describe('whoami', () => {
 
   it('tells the admin who it is', async () => {
     const data = await t.ok('{ whoami { username uid groups extra } }');
-    expect(data.whoami).toEqual({ username: 'keyway:admin', uid: '', groups: ['system:masters', 'system:authenticated'], extra: {} });
+    expect(data.whoami).toEqual({
+      username: 'keyway:admin',
+      uid: '',
+      groups: ['system:masters', 'system:authenticated'],
+      extra: {},
+    });
   });
 
   it('is not open to anonymous callers', async () => {
@@ -89,6 +96,9 @@ describe('whoami', () => {
 
   it('refuses an empty TokenReview with BAD_REQUEST', async () => {
     const res = await t.gql('{ tokenReview(input: { token: "" }) { authenticated } }');
-    expect(res.errors?.[0]).toMatchObject({ message: 'token is required for TokenReview in authentication', extensions: { code: 'BAD_REQUEST' } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'token is required for TokenReview in authentication',
+      extensions: { code: 'BAD_REQUEST' },
+    });
   });
 });

@@ -75,7 +75,9 @@ describe('authorization coverage', () => {
   beforeAll(async () => {
     t = await startTestApp('pglite');
     await namespace(t, 'walk');
-    await t.ok(`mutation { createSecret(namespace: "walk", input: { metadata: { name: "creds" }, stringData: { a: "b" } }) { id } }`);
+    await t.ok(
+      `mutation { createSecret(namespace: "walk", input: { metadata: { name: "creds" }, stringData: { a: "b" } }) { id } }`,
+    );
     await t.ok(`mutation { createServiceAccount(namespace: "walk", input: {
       metadata: { name: "runner" }, secrets: [{ name: "creds" }], imagePullSecrets: [{ name: "creds" }], automountServiceAccountToken: true }) { id } }`);
     await t.ok(`mutation { createPod(namespace: "walk", input: { metadata: { name: "job" }, spec: {
@@ -91,8 +93,12 @@ describe('authorization coverage', () => {
         { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
         { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } } ] } }],
       imagePullSecrets: [{ name: "creds" }] } }) { id } }`);
-    await t.ok(`mutation { createRole(namespace: "walk", input: { metadata: { name: "r" }, rules: [{ verbs: ["get"], apiGroups: [""], resources: ["pods"], resourceNames: ["job"] }] }) { id } }`);
-    await t.ok(`mutation { createClusterRole(input: { metadata: { name: "walk-cr" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/healthz"] }] }) { id } }`);
+    await t.ok(
+      `mutation { createRole(namespace: "walk", input: { metadata: { name: "r" }, rules: [{ verbs: ["get"], apiGroups: [""], resources: ["pods"], resourceNames: ["job"] }] }) { id } }`,
+    );
+    await t.ok(
+      `mutation { createClusterRole(input: { metadata: { name: "walk-cr" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/healthz"] }] }) { id } }`,
+    );
     await t.ok(`mutation { createRoleBinding(namespace: "walk", input: { metadata: { name: "rb" }, roleRef: { kind: "Role", name: "r" },
       subjects: [{ kind: "ServiceAccount", name: "runner", namespace: "walk" }] }) { id } }`);
     await t.ok(`mutation { createClusterRoleBinding(input: { metadata: { name: "walk-crb" }, roleRef: { kind: "ClusterRole", name: "walk-cr" },
@@ -123,7 +129,10 @@ describe('authorization coverage', () => {
     }
 
     const run = async (source: string, variables: Record<string, unknown> = {}) => {
-      const ctx = requestContext({ authorizer: t.app.authorizer, services: t.app.services, reader: t.app.store.read }, adminUser());
+      const ctx = requestContext(
+        { authorizer: t.app.authorizer, services: t.app.services, reader: t.app.store.read },
+        adminUser(),
+      );
       const result = await execute({ schema, document: parse(source), contextValue: ctx, variableValues: variables });
       expect(result.errors ?? []).toEqual([]);
       for (const entry of ctx.authz.trace) if (entry.decision.allowed) decided.add(key(entry.attributes));
@@ -131,8 +140,15 @@ describe('authorization coverage', () => {
     };
 
     const names: Record<string, string> = {
-      Namespace: 'walk', ServiceAccount: 'runner', Secret: 'creds', Pod: 'job', Role: 'r',
-      ClusterRole: 'walk-cr', RoleBinding: 'rb', ClusterRoleBinding: 'walk-crb', IssuedToken: jti,
+      Namespace: 'walk',
+      ServiceAccount: 'runner',
+      Secret: 'creds',
+      Pod: 'job',
+      Role: 'r',
+      ClusterRole: 'walk-cr',
+      RoleBinding: 'rb',
+      ClusterRoleBinding: 'walk-crb',
+      IssuedToken: jti,
     };
     const ids: string[] = [];
     for (const field of Object.values(schema.getQueryType()!.getFields())) {
@@ -141,13 +157,21 @@ describe('authorization coverage', () => {
         .at(0) as keyof typeof names | undefined;
       if (!kind) continue;
       const plural = field.name.endsWith('s');
-      const args = [KINDS[kind as Kind].namespaced ? 'namespace: "walk"' : '', plural ? '' : `name: "${names[kind]}"`].filter(Boolean).join(', ');
+      const args = [KINDS[kind as Kind].namespaced ? 'namespace: "walk"' : '', plural ? '' : `name: "${names[kind]}"`]
+        .filter(Boolean)
+        .join(', ');
       await run(`{ ${field.name}${args ? `(${args})` : ''} { ${selectAll(getNamedType(field.type))} } }`);
       if (!plural) ids.push((await t.ok(`{ ${field.name}(${args}) { id } }`))[field.name].id);
     }
-    for (const id of ids) await run(`query ($id: ID!) { node(id: $id) { ${selectAll(schema.getType('Node')!)} } }`, { id });
-    await run(`query ($token: String!) { tokenReview(input: { token: $token }) { ${selectAll(schema.getType('TokenReviewStatus')!)} } }`, { token });
-    await run(`{ whoami { ${selectAll(schema.getType('UserInfo')!)} } signingKeys { ${selectAll(schema.getType('SigningKey')!)} } }`);
+    for (const id of ids)
+      await run(`query ($id: ID!) { node(id: $id) { ${selectAll(schema.getType('Node')!)} } }`, { id });
+    await run(
+      `query ($token: String!) { tokenReview(input: { token: $token }) { ${selectAll(schema.getType('TokenReviewStatus')!)} } }`,
+      { token },
+    );
+    await run(
+      `{ whoami { ${selectAll(schema.getType('UserInfo')!)} } signingKeys { ${selectAll(schema.getType('SigningKey')!)} } }`,
+    );
     const sar = selectAll(schema.getType('SubjectAccessReviewStatus')!);
     await run(`{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) { ${sar} }
       selfSubjectAccessReview(input: { nonResourceAttributes: { verb: "get", path: "/healthz" } }) { ${sar} }
@@ -162,9 +186,13 @@ describe('authorization coverage', () => {
       if (kind !== 'Namespace') await run(d.delete, { ...ns, name: `walk-${kind.toLowerCase()}` });
     }
     await run(docs('Namespace', 'metadata { name }').delete, { name: 'walk-namespace' });
-    await run(`mutation { createServiceAccountToken(namespace: "walk", name: "runner", input: { audiences: ["a"] }) { ${selectAll(schema.getType('TokenRequestStatus')!)} } }`);
+    await run(
+      `mutation { createServiceAccountToken(namespace: "walk", name: "runner", input: { audiences: ["a"] }) { ${selectAll(schema.getType('TokenRequestStatus')!)} } }`,
+    );
     await run(`mutation ($jti: String!) { revokeServiceAccountToken(jti: $jti) { metadata { name } } }`, { jti });
-    await run(`mutation { revokeServiceAccountTokens(namespace: "walk", name: "runner") { ${selectAll(schema.getType('RevokeServiceAccountTokensResult')!)} } }`);
+    await run(
+      `mutation { revokeServiceAccountTokens(namespace: "walk", name: "runner") { ${selectAll(schema.getType('RevokeServiceAccountTokensResult')!)} } }`,
+    );
     await run('mutation { rotateSigningKey { kid } }');
   });
   afterAll(() => t.close());

@@ -20,14 +20,38 @@ describe('authorization refusals', () => {
   afterAll(() => t.close());
 
   it.each([
-    ['{ pod(namespace: "default", name: "web") { id } }', 'pods "web" is forbidden: User "bob" cannot get resource "pods" in API group "" in the namespace "default"'],
-    ['{ secrets(namespace: "maintenance") { totalCount } }', 'secrets is forbidden: User "bob" cannot list resource "secrets" in API group "" in the namespace "maintenance"'],
-    ['{ pods { totalCount } }', 'pods is forbidden: User "bob" cannot list resource "pods" in API group "" at the cluster scope'],
-    ['{ clusterRole(name: "admin") { id } }', 'clusterroles.rbac.authorization.k8s.io "admin" is forbidden: User "bob" cannot get resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope'],
-    ['mutation { createRole(namespace: "dev", input: { metadata: { name: "r" } }) { id } }', 'roles.rbac.authorization.k8s.io is forbidden: User "bob" cannot create resource "roles" in API group "rbac.authorization.k8s.io" in the namespace "dev"'],
-    ['mutation { updateServiceAccount(namespace: "dev", input: { metadata: { name: "ci" } }) { id } }', 'serviceaccounts "ci" is forbidden: User "bob" cannot update resource "serviceaccounts" in API group "" in the namespace "dev"'],
-    ['mutation { deleteNamespace(name: "dev") { id } }', 'namespaces "dev" is forbidden: User "bob" cannot delete resource "namespaces" in API group "" in the namespace "dev"'],
-    [`{ node(id: "${Buffer.from('Secret:dev/db').toString('base64')}") { id } }`, 'secrets "db" is forbidden: User "bob" cannot get resource "secrets" in API group "" in the namespace "dev"'],
+    [
+      '{ pod(namespace: "default", name: "web") { id } }',
+      'pods "web" is forbidden: User "bob" cannot get resource "pods" in API group "" in the namespace "default"',
+    ],
+    [
+      '{ secrets(namespace: "maintenance") { totalCount } }',
+      'secrets is forbidden: User "bob" cannot list resource "secrets" in API group "" in the namespace "maintenance"',
+    ],
+    [
+      '{ pods { totalCount } }',
+      'pods is forbidden: User "bob" cannot list resource "pods" in API group "" at the cluster scope',
+    ],
+    [
+      '{ clusterRole(name: "admin") { id } }',
+      'clusterroles.rbac.authorization.k8s.io "admin" is forbidden: User "bob" cannot get resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope',
+    ],
+    [
+      'mutation { createRole(namespace: "dev", input: { metadata: { name: "r" } }) { id } }',
+      'roles.rbac.authorization.k8s.io is forbidden: User "bob" cannot create resource "roles" in API group "rbac.authorization.k8s.io" in the namespace "dev"',
+    ],
+    [
+      'mutation { updateServiceAccount(namespace: "dev", input: { metadata: { name: "ci" } }) { id } }',
+      'serviceaccounts "ci" is forbidden: User "bob" cannot update resource "serviceaccounts" in API group "" in the namespace "dev"',
+    ],
+    [
+      'mutation { deleteNamespace(name: "dev") { id } }',
+      'namespaces "dev" is forbidden: User "bob" cannot delete resource "namespaces" in API group "" in the namespace "dev"',
+    ],
+    [
+      `{ node(id: "${Buffer.from('Secret:dev/db').toString('base64')}") { id } }`,
+      'secrets "db" is forbidden: User "bob" cannot get resource "secrets" in API group "" in the namespace "dev"',
+    ],
   ])('%s', async (query, message) => {
     const res = await t.gql(query, {}, BOB);
     expect(res.status).toBe(200);

@@ -18,9 +18,15 @@ describe.each(ENGINES)('change log (%s)', (engine) => {
 
   it('records ADDED, MODIFIED and DELETED with the object and its resourceVersion', async () => {
     const start = await head();
-    const created = await t.ok('mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "logged" } }) { metadata { uid resourceVersion } } }');
-    const updated = await t.ok('mutation { updateServiceAccount(namespace: "default", input: { metadata: { name: "logged", labels: { a: "b" } } }) { metadata { resourceVersion } } }');
-    const deleted = await t.ok('mutation { deleteServiceAccount(namespace: "default", name: "logged") { metadata { resourceVersion } } }');
+    const created = await t.ok(
+      'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "logged" } }) { metadata { uid resourceVersion } } }',
+    );
+    const updated = await t.ok(
+      'mutation { updateServiceAccount(namespace: "default", input: { metadata: { name: "logged", labels: { a: "b" } } }) { metadata { resourceVersion } } }',
+    );
+    const deleted = await t.ok(
+      'mutation { deleteServiceAccount(namespace: "default", name: "logged") { metadata { resourceVersion } } }',
+    );
     const log = await changesSince(start);
     expect(log.map((c) => [c.type, c.kind, c.namespace, c.name, String(c.resourceVersion)])).toEqual([
       ['ADDED', 'ServiceAccount', 'default', 'logged', created.createServiceAccount.metadata.resourceVersion],
@@ -32,7 +38,9 @@ describe.each(ENGINES)('change log (%s)', (engine) => {
   });
 
   it('writes nothing for a mutation that fails', async () => {
-    await t.ok('mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "taken" } }) { id } }');
+    await t.ok(
+      'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "taken" } }) { id } }',
+    );
     const start = await head();
     const failures = [
       'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "taken" } }) { id } }',
@@ -43,13 +51,17 @@ describe.each(ENGINES)('change log (%s)', (engine) => {
     ];
     for (const doc of failures) expect((await t.gql(doc)).errors).toHaveLength(1);
     expect(await changesSince(start)).toEqual([]);
-    expect((await t.gql('{ pod(namespace: "default", name: "p") { id } }')).errors?.[0].extensions.code).toBe('NOT_FOUND');
+    expect((await t.gql('{ pod(namespace: "default", name: "p") { id } }')).errors?.[0].extensions.code).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('wakes another replica through NOTIFY, not its poll', async () => {
     const replica = await t.replica({ pollIntervalMs: 600_000, controllers: false });
     try {
-      const data = await t.ok('mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "heard" } }) { metadata { resourceVersion } } }');
+      const data = await t.ok(
+        'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "heard" } }) { metadata { resourceVersion } } }',
+      );
       const rv = Number(data.createServiceAccount.metadata.resourceVersion);
       await eventually(async () => expect(replica.app.follower.resourceVersion).toBeGreaterThanOrEqual(rv), 2000);
     } finally {

@@ -24,7 +24,9 @@ describe.each(ENGINES)('default ServiceAccount (%s)', (engine) => {
 
   it('comes back with a new uid when deleted', async () => {
     const before = (await t.ok(GET, { n: 'default' })).serviceAccount.metadata.uid;
-    const deleted = await t.ok('mutation { deleteServiceAccount(namespace: "default", name: "default") { metadata { uid } } }');
+    const deleted = await t.ok(
+      'mutation { deleteServiceAccount(namespace: "default", name: "default") { metadata { uid } } }',
+    );
     expect(deleted.deleteServiceAccount.metadata.uid).toBe(before);
     await eventually(async () => {
       const after = (await t.gql(GET, { n: 'default' })).data?.serviceAccount;
@@ -39,13 +41,21 @@ describe.each(ENGINES)('default ServiceAccount (%s)', (engine) => {
       for (let i = 0; i < 5; i++) {
         const n = `race-${i}`;
         await namespace(t, n);
-        await t.ok('mutation ($n: String!) { deleteServiceAccount(namespace: $n, name: "default") { id } }', { n }).catch(() => undefined);
+        await t
+          .ok('mutation ($n: String!) { deleteServiceAccount(namespace: $n, name: "default") { id } }', { n })
+          .catch(() => undefined);
       }
       await Promise.all([t, ...replicas].map((r) => r.app.idle()));
       await eventually(async () => {
-        const data = await t.ok('{ serviceAccounts(labelSelector: "") { edges { node { metadata { namespace name } } } } }');
-        const defaults = data.serviceAccounts.edges.map((e: any) => e.node.metadata).filter((m: any) => m.namespace.startsWith('race-'));
-        expect(defaults.map((m: any) => `${m.namespace}/${m.name}`).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `race-${i}/default`));
+        const data = await t.ok(
+          '{ serviceAccounts(labelSelector: "") { edges { node { metadata { namespace name } } } } }',
+        );
+        const defaults = data.serviceAccounts.edges
+          .map((e: any) => e.node.metadata)
+          .filter((m: any) => m.namespace.startsWith('race-'));
+        expect(defaults.map((m: any) => `${m.namespace}/${m.name}`).sort()).toEqual(
+          [0, 1, 2, 3, 4].map((i) => `race-${i}/default`),
+        );
       });
     } finally {
       for (const r of replicas) await r.close();

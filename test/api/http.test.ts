@@ -54,11 +54,23 @@ describe('http', () => {
     const t = await startTestApp('pglite', { controllers: false });
     try {
       await t.db.database.close(); // every query now fails inside the driver
-      const res = await t.gql('{ namespaces { totalCount } serviceAccount(namespace: "default", name: "default") { id } }');
+      const res = await t.gql(
+        '{ namespaces { totalCount } serviceAccount(namespace: "default", name: "default") { id } }',
+      );
       expect(res.status).toBe(200);
       expect(res.errors).toEqual([
-        { message: 'Internal error', locations: [{ line: 1, column: 3 }], path: ['namespaces'], extensions: { code: 'INTERNAL' } },
-        { message: 'Internal error', locations: [{ line: 1, column: 29 }], path: ['serviceAccount'], extensions: { code: 'INTERNAL' } },
+        {
+          message: 'Internal error',
+          locations: [{ line: 1, column: 3 }],
+          path: ['namespaces'],
+          extensions: { code: 'INTERNAL' },
+        },
+        {
+          message: 'Internal error',
+          locations: [{ line: 1, column: 29 }],
+          path: ['serviceAccount'],
+          extensions: { code: 'INTERNAL' },
+        },
       ]);
     } finally {
       await t.close();

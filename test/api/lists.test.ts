@@ -8,7 +8,8 @@ const LIST = `query ($namespace: String, $labelSelector: String, $first: Int, $a
   serviceAccounts(namespace: $namespace, labelSelector: $labelSelector, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id metadata { namespace name } } } } }`;
 
-const names = (data: any) => data.serviceAccounts.edges.map((e: any) => `${e.node.metadata.namespace}/${e.node.metadata.name}`);
+const names = (data: any) =>
+  data.serviceAccounts.edges.map((e: any) => `${e.node.metadata.namespace}/${e.node.metadata.name}`);
 
 describe.each(ENGINES)('lists (%s)', (engine) => {
   let t: TestApp;
@@ -27,10 +28,13 @@ describe.each(ENGINES)('lists (%s)', (engine) => {
     }
     for (const [name, labels] of Object.entries(labelled)) {
       for (const ns of ['team-a', 'team-b']) {
-        await t.ok('mutation ($ns: String!, $i: ServiceAccountInput!) { createServiceAccount(namespace: $ns, input: $i) { id } }', {
-          ns,
-          i: { metadata: { name, labels } },
-        });
+        await t.ok(
+          'mutation ($ns: String!, $i: ServiceAccountInput!) { createServiceAccount(namespace: $ns, input: $i) { id } }',
+          {
+            ns,
+            i: { metadata: { name, labels } },
+          },
+        );
       }
     }
   });
@@ -98,7 +102,9 @@ describe.each(ENGINES)('lists (%s)', (engine) => {
   });
 
   it('lists a namespace’s objects from the Namespace', async () => {
-    const data = await t.ok('{ namespace(name: "team-a") { serviceAccounts(labelSelector: "app=web", first: 2) { totalCount edges { node { metadata { name } } } } } }');
+    const data = await t.ok(
+      '{ namespace(name: "team-a") { serviceAccounts(labelSelector: "app=web", first: 2) { totalCount edges { node { metadata { name } } } } } }',
+    );
     expect(data.namespace.serviceAccounts.totalCount).toBe(3);
     expect(data.namespace.serviceAccounts.edges.map((e: any) => e.node.metadata.name)).toEqual(['a', 'b']);
   });
@@ -106,10 +112,15 @@ describe.each(ENGINES)('lists (%s)', (engine) => {
   it('refetches any object by its global id', async () => {
     const data = await t.ok(LIST, { namespace: 'team-b', first: 1 });
     const id = data.serviceAccounts.edges[0].node.id;
-    const node = await t.ok('query ($id: ID!) { node(id: $id) { id ... on ServiceAccount { metadata { namespace name } } } }', { id });
+    const node = await t.ok(
+      'query ($id: ID!) { node(id: $id) { id ... on ServiceAccount { metadata { namespace name } } } }',
+      { id },
+    );
     expect(node.node).toEqual({ id, metadata: { namespace: 'team-b', name: 'a' } });
     const ns = await t.ok('{ namespace(name: "team-a") { id } }');
-    const again = await t.ok('query ($id: ID!) { node(id: $id) { ... on Namespace { metadata { name } } } }', { id: ns.namespace.id });
+    const again = await t.ok('query ($id: ID!) { node(id: $id) { ... on Namespace { metadata { name } } } }', {
+      id: ns.namespace.id,
+    });
     expect(again.node.metadata.name).toBe('team-a');
   });
 
@@ -117,7 +128,11 @@ describe.each(ENGINES)('lists (%s)', (engine) => {
     const missing = Buffer.from('ServiceAccount:team-a/nope').toString('base64');
     const res = await t.gql('query ($id: ID!) { node(id: $id) { id } }', { id: missing });
     expect(res.errors?.[0].extensions.code).toBe('NOT_FOUND');
-    for (const id of ['%%%', Buffer.from('Nope:x').toString('base64'), Buffer.from('Pod:no-slash').toString('base64')]) {
+    for (const id of [
+      '%%%',
+      Buffer.from('Nope:x').toString('base64'),
+      Buffer.from('Pod:no-slash').toString('base64'),
+    ]) {
       const bad = await t.gql('query ($id: ID!) { node(id: $id) { id } }', { id });
       expect(bad.errors?.[0].extensions.code).toBe('BAD_REQUEST');
     }

@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
 
-const NS = 'mutation ($n: String!) { createNamespace(input: { metadata: { name: $n } }) { metadata { name labels } status { phase } spec { finalizers } } }';
-const DELETE = 'mutation ($n: String!) { deleteNamespace(name: $n) { metadata { name deletionTimestamp } status { phase } } }';
+const NS =
+  'mutation ($n: String!) { createNamespace(input: { metadata: { name: $n } }) { metadata { name labels } status { phase } spec { finalizers } } }';
+const DELETE =
+  'mutation ($n: String!) { deleteNamespace(name: $n) { metadata { name deletionTimestamp } status { phase } } }';
 const GET = 'query ($n: String!) { namespace(name: $n) { status { phase } } }';
 
 describe.each(ENGINES)('namespaces (%s)', (engine) => {
@@ -34,7 +36,9 @@ describe.each(ENGINES)('namespaces (%s)', (engine) => {
       status: { phase: 'Active' },
       spec: { finalizers: ['kubernetes'] },
     });
-    const updated = await t.ok('mutation { updateNamespace(input: { metadata: { name: "labelled", labels: { team: "a" } } }) { metadata { labels } } }');
+    const updated = await t.ok(
+      'mutation { updateNamespace(input: { metadata: { name: "labelled", labels: { team: "a" } } }) { metadata { labels } } }',
+    );
     expect(updated.updateNamespace.metadata.labels).toEqual({ team: 'a', 'kubernetes.io/metadata.name': 'labelled' });
   });
 
@@ -58,10 +62,16 @@ describe.each(ENGINES)('namespaces (%s)', (engine) => {
   it('removes every object in a deleted namespace, then the namespace', async () => {
     await t.ok(NS, { n: 'doomed' });
     await t.ok('mutation { createServiceAccount(namespace: "doomed", input: { metadata: { name: "ci" } }) { id } }');
-    await t.ok('mutation { createSecret(namespace: "doomed", input: { metadata: { name: "s" }, stringData: { a: "b" } }) { id } }');
+    await t.ok(
+      'mutation { createSecret(namespace: "doomed", input: { metadata: { name: "s" }, stringData: { a: "b" } }) { id } }',
+    );
     await t.ok('mutation { createRole(namespace: "doomed", input: { metadata: { name: "r" } }) { id } }');
-    await t.ok('mutation { createRoleBinding(namespace: "doomed", input: { metadata: { name: "rb" }, roleRef: { kind: "Role", name: "r" } }) { id } }');
-    await t.ok('mutation { createPod(namespace: "doomed", input: { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "i" }] } }) { id } }');
+    await t.ok(
+      'mutation { createRoleBinding(namespace: "doomed", input: { metadata: { name: "rb" }, roleRef: { kind: "Role", name: "r" } }) { id } }',
+    );
+    await t.ok(
+      'mutation { createPod(namespace: "doomed", input: { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "i" }] } }) { id } }',
+    );
 
     const deleted = await t.ok(DELETE, { n: 'doomed' });
     expect(deleted.deleteNamespace.status.phase).toBe('Terminating');
@@ -78,7 +88,9 @@ describe.each(ENGINES)('namespaces (%s)', (engine) => {
   });
 
   it('refuses creates in a missing namespace with NOT_FOUND', async () => {
-    const res = await t.gql('mutation { createServiceAccount(namespace: "nowhere", input: { metadata: { name: "x" } }) { id } }');
+    const res = await t.gql(
+      'mutation { createServiceAccount(namespace: "nowhere", input: { metadata: { name: "x" } }) { id } }',
+    );
     expect(res.errors?.[0].extensions.code).toBe('NOT_FOUND');
     expect(res.errors?.[0].message).toBe('namespaces "nowhere" not found');
   });
@@ -89,7 +101,9 @@ describe.each(ENGINES)('namespaces (%s)', (engine) => {
       // A replica without controllers, so the namespace stays Terminating while we look.
       paused = await startTestApp(engine, { controllers: false });
       await paused.ok(NS, { n: 'closing' });
-      await paused.ok('mutation { createServiceAccount(namespace: "closing", input: { metadata: { name: "stays" } }) { id } }');
+      await paused.ok(
+        'mutation { createServiceAccount(namespace: "closing", input: { metadata: { name: "stays" } }) { id } }',
+      );
       await paused.ok(DELETE, { n: 'closing' });
     });
     afterAll(() => paused.close());
@@ -99,13 +113,19 @@ describe.each(ENGINES)('namespaces (%s)', (engine) => {
     });
 
     it('refuses new content with Kubernetes’ message', async () => {
-      const res = await paused.gql('mutation { createSecret(namespace: "closing", input: { metadata: { name: "late" } }) { id } }');
+      const res = await paused.gql(
+        'mutation { createSecret(namespace: "closing", input: { metadata: { name: "late" } }) { id } }',
+      );
       expect(res.errors?.[0].extensions.code).toBe('FORBIDDEN');
-      expect(res.errors?.[0].message).toBe('secrets "late" is forbidden: unable to create new content in namespace closing because it is being terminated');
+      expect(res.errors?.[0].message).toBe(
+        'secrets "late" is forbidden: unable to create new content in namespace closing because it is being terminated',
+      );
     });
 
     it('still lets existing content be updated and deleted', async () => {
-      await paused.ok('mutation { updateServiceAccount(namespace: "closing", input: { metadata: { name: "stays", labels: { a: "b" } } }) { id } }');
+      await paused.ok(
+        'mutation { updateServiceAccount(namespace: "closing", input: { metadata: { name: "stays", labels: { a: "b" } } }) { id } }',
+      );
       await paused.ok('mutation { deleteServiceAccount(namespace: "closing", name: "stays") { id } }');
     });
 

@@ -31,7 +31,10 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
 
     it('creates with server-set metadata', async () => {
       const before = Date.now();
-      const data = await t.ok(d.create, { ...ns, input: { metadata: { name, labels: { app: 'web' }, annotations: { note: 'hi' } }, ...input } });
+      const data = await t.ok(d.create, {
+        ...ns,
+        input: { metadata: { name, labels: { app: 'web' }, annotations: { note: 'hi' } }, ...input },
+      });
       created = data[field('create')];
       const m = created.metadata;
       expect(m.name).toBe(name);
@@ -60,7 +63,10 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
     });
 
     it('updates metadata without bumping generation', async () => {
-      const data = await t.ok(d.update, { ...ns, input: { metadata: { name, labels: { app: 'api' }, resourceVersion: created.metadata.resourceVersion } } });
+      const data = await t.ok(d.update, {
+        ...ns,
+        input: { metadata: { name, labels: { app: 'api' }, resourceVersion: created.metadata.resourceVersion } },
+      });
       const m = data[field('update')].metadata;
       expect(m.labels).toMatchObject({ app: 'api' });
       expect(m.annotations).toEqual({ note: 'hi' }); // omitted fields are kept
@@ -83,7 +89,10 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
     });
 
     it('refuses an update on a stale resourceVersion with CONFLICT', async () => {
-      const res = await t.gql(d.update, { ...ns, input: { metadata: { name, labels: { x: 'y' }, resourceVersion: '1' } } });
+      const res = await t.gql(d.update, {
+        ...ns,
+        input: { metadata: { name, labels: { x: 'y' }, resourceVersion: '1' } },
+      });
       expect(res.errors?.[0].extensions.code).toBe('CONFLICT');
       expect(res.errors?.[0].message).toBe(
         `Operation cannot be fulfilled on ${qualifiedResource(kind)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
@@ -109,12 +118,19 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
     });
 
     it('refuses an invalid name with INVALID and a cause', async () => {
-      const res = await t.gql(d.create, { ...ns, input: { metadata: { name: kind.includes('Role') ? 'a/b' : 'Not_Valid' }, ...input } });
+      const res = await t.gql(d.create, {
+        ...ns,
+        input: { metadata: { name: kind.includes('Role') ? 'a/b' : 'Not_Valid' }, ...input },
+      });
       const err = res.errors?.[0];
       expect(err?.extensions.code).toBe('INVALID');
       expect(err?.extensions.causes[0].field).toBe('metadata.name');
       const group = KINDS[kind].apiGroup ? `.${KINDS[kind].apiGroup}` : '';
-      expect(err?.message.startsWith(`${kind}${group} "${kind.includes('Role') ? 'a/b' : 'Not_Valid'}" is invalid: metadata.name: Invalid value:`)).toBe(true);
+      expect(
+        err?.message.startsWith(
+          `${kind}${group} "${kind.includes('Role') ? 'a/b' : 'Not_Valid'}" is invalid: metadata.name: Invalid value:`,
+        ),
+      ).toBe(true);
     });
   });
 
@@ -122,7 +138,10 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
     const versions: number[] = [];
     for (const { kind, input } of KIND_CASES) {
       const d = docs(kind, 'metadata { resourceVersion }');
-      const data = await t.ok(d.create, { ...(namespaced(kind) ? { namespace: 'objects' } : {}), input: { metadata: { name: `seq-${kind.toLowerCase()}` }, ...input } });
+      const data = await t.ok(d.create, {
+        ...(namespaced(kind) ? { namespace: 'objects' } : {}),
+        input: { metadata: { name: `seq-${kind.toLowerCase()}` }, ...input },
+      });
       versions.push(Number(data[`create${kind}`].metadata.resourceVersion));
     }
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
@@ -142,7 +161,10 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
       input: {
         metadata: { name: 'rb', labels: { 'bad key!': 'v' } },
         roleRef: { kind: 'Secret', name: '' },
-        subjects: [{ kind: 'Robot', name: 'x' }, { kind: 'ServiceAccount', name: 'Bad' }],
+        subjects: [
+          { kind: 'Robot', name: 'x' },
+          { kind: 'ServiceAccount', name: 'Bad' },
+        ],
       },
     });
     const err = res.errors![0];
@@ -154,34 +176,61 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
       'subjects[0].kind',
       'subjects[1].name',
     ]);
-    expect(err.message).toMatch(/^RoleBinding\.rbac\.authorization\.k8s\.io "rb" is invalid: \[metadata\.labels: Invalid value: "bad key!": .*, roleRef\.kind: Unsupported value: "Secret": supported values: "Role", "ClusterRole", roleRef\.name: Required value, /);
-    expect(err.extensions.causes[2]).toEqual({ field: 'roleRef.name', message: 'Required value', reason: 'FieldValueRequired' });
+    expect(err.message).toMatch(
+      /^RoleBinding\.rbac\.authorization\.k8s\.io "rb" is invalid: \[metadata\.labels: Invalid value: "bad key!": .*, roleRef\.kind: Unsupported value: "Secret": supported values: "Role", "ClusterRole", roleRef\.name: Required value, /,
+    );
+    expect(err.extensions.causes[2]).toEqual({
+      field: 'roleRef.name',
+      message: 'Required value',
+      reason: 'FieldValueRequired',
+    });
   });
 
   it('refuses a namespace argument that disagrees with metadata.namespace', async () => {
-    const res = await t.gql('mutation { createServiceAccount(namespace: "objects", input: { metadata: { name: "x", namespace: "default" } }) { metadata { name } } }');
+    const res = await t.gql(
+      'mutation { createServiceAccount(namespace: "objects", input: { metadata: { name: "x", namespace: "default" } }) { metadata { name } } }',
+    );
     expect(res.errors?.[0].extensions.code).toBe('BAD_REQUEST');
-    expect(res.errors?.[0].message).toBe('the namespace of the provided object does not match the namespace sent on the request');
+    expect(res.errors?.[0].message).toBe(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
   });
 
   it('refuses a namespace on a cluster-scoped kind', async () => {
-    const res = await t.gql('mutation { createClusterRole(input: { metadata: { name: "x", namespace: "default" } }) { metadata { name } } }');
+    const res = await t.gql(
+      'mutation { createClusterRole(input: { metadata: { name: "x", namespace: "default" } }) { metadata { name } } }',
+    );
     expect(res.errors?.[0].extensions.code).toBe('INVALID');
-    expect(res.errors?.[0].extensions.causes).toEqual([{ field: 'metadata.namespace', message: 'Forbidden: not allowed on this type', reason: 'FieldValueForbidden' }]);
+    expect(res.errors?.[0].extensions.causes).toEqual([
+      { field: 'metadata.namespace', message: 'Forbidden: not allowed on this type', reason: 'FieldValueForbidden' },
+    ]);
   });
 
   it('refuses to change a binding’s roleRef', async () => {
-    await t.ok('mutation { createRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: { kind: "Role", name: "a" } }) { id } }');
-    const res = await t.gql('mutation { updateRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: { kind: "ClusterRole", name: "a" } }) { id } }');
+    await t.ok(
+      'mutation { createRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: { kind: "Role", name: "a" } }) { id } }',
+    );
+    const res = await t.gql(
+      'mutation { updateRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: { kind: "ClusterRole", name: "a" } }) { id } }',
+    );
     expect(res.errors?.[0].extensions.code).toBe('INVALID');
-    expect(res.errors?.[0].extensions.causes[0]).toMatchObject({ field: 'roleRef', message: expect.stringMatching(/: cannot change roleRef$/) });
+    expect(res.errors?.[0].extensions.causes[0]).toMatchObject({
+      field: 'roleRef',
+      message: expect.stringMatching(/: cannot change roleRef$/),
+    });
   });
 
   it('lets only metadata of a Pod change after create', async () => {
-    await t.ok('mutation { createPod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: [{ name: "c", image: "a" }] } }) { id } }');
-    const res = await t.gql('mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: [{ name: "c", image: "b" }] } }) { id } }');
+    await t.ok(
+      'mutation { createPod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: [{ name: "c", image: "a" }] } }) { id } }',
+    );
+    const res = await t.gql(
+      'mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: [{ name: "c", image: "b" }] } }) { id } }',
+    );
     expect(res.errors?.[0].extensions.causes[0]).toMatchObject({ field: 'spec', reason: 'FieldValueForbidden' });
-    const ok = await t.ok('mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed", labels: { a: "b" } } }) { metadata { labels } spec { containers { image } } } }');
+    const ok = await t.ok(
+      'mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed", labels: { a: "b" } } }) { metadata { labels } spec { containers { image } } } }',
+    );
     expect(ok.updatePod).toEqual({ metadata: { labels: { a: 'b' } }, spec: { containers: [{ image: 'a' }] } });
   });
 });

@@ -28,10 +28,16 @@ describe.each(ENGINES)('the write pipeline (%s)', (engine) => {
     Secret: {
       ...strategies.Secret,
       defaults: (s) => (steps.push(`defaults(${Object.keys(s.data ?? {}).join()})`), strategies.Secret.defaults!(s)),
-      prepareForCreate: (s) => (steps.push(`prepareForCreate(${s.metadata.labels.mutated ?? '-'})`), strategies.Secret.prepareForCreate(s)),
-      prepareForUpdate: (s, old) => (steps.push(`prepareForUpdate(${s.metadata.labels.mutated ?? '-'})`), strategies.Secret.prepareForUpdate(s, old)),
+      prepareForCreate: (s) => (
+        steps.push(`prepareForCreate(${s.metadata.labels.mutated ?? '-'})`), strategies.Secret.prepareForCreate(s)
+      ),
+      prepareForUpdate: (s, old) => (
+        steps.push(`prepareForUpdate(${s.metadata.labels.mutated ?? '-'})`), strategies.Secret.prepareForUpdate(s, old)
+      ),
       validate: (s) => (steps.push('validate'), strategies.Secret.validate(s)),
-      validateUpdate: (s, old, sent) => (steps.push(`validateUpdate(${[...sent].join()})`), strategies.Secret.validateUpdate(s, old, sent)),
+      validateUpdate: (s, old, sent) => (
+        steps.push(`validateUpdate(${[...sent].join()})`), strategies.Secret.validateUpdate(s, old, sent)
+      ),
     },
   };
   const recorder: AdmissionPlugin = {
@@ -63,22 +69,49 @@ describe.each(ENGINES)('the write pipeline (%s)', (engine) => {
 
   it('creates: defaults, mutating admission, prepare, validate, validating admission', async () => {
     steps.length = 0;
-    const created = await registry.create('Secret', 'p', { metadata: { name: 's' }, stringData: { a: 'x' } }, { user: CONTROLLER_USER });
-    expect(steps).toEqual(['defaults()', 'mutate CREATE(a)', 'prepareForCreate(yes)', 'validate', 'validate-admission CREATE(yes)']);
+    const created = await registry.create(
+      'Secret',
+      'p',
+      { metadata: { name: 's' }, stringData: { a: 'x' } },
+      { user: CONTROLLER_USER },
+    );
+    expect(steps).toEqual([
+      'defaults()',
+      'mutate CREATE(a)',
+      'prepareForCreate(yes)',
+      'validate',
+      'validate-admission CREATE(yes)',
+    ]);
     expect(created.metadata.labels).toEqual({ mutated: 'yes' });
   });
 
   it('updates in the same order, telling validation which fields were sent', async () => {
     steps.length = 0;
-    await registry.update('Secret', 'p', { metadata: { name: 's' }, stringData: { b: 'y' } }, { user: CONTROLLER_USER });
-    expect(steps).toEqual(['defaults(a)', 'mutate UPDATE(a,b)', 'prepareForUpdate(yes)', 'validateUpdate(stringData)', 'validate-admission UPDATE(yes)']);
+    await registry.update(
+      'Secret',
+      'p',
+      { metadata: { name: 's' }, stringData: { b: 'y' } },
+      { user: CONTROLLER_USER },
+    );
+    expect(steps).toEqual([
+      'defaults(a)',
+      'mutate UPDATE(a,b)',
+      'prepareForUpdate(yes)',
+      'validateUpdate(stringData)',
+      'validate-admission UPDATE(yes)',
+    ]);
   });
 
   it('stops at the first refusal, storing nothing', async () => {
     steps.length = 0;
-    await expect(registry.create('Secret', 'p', { metadata: { name: 'bad' }, data: { k: 'not base64!' } }, { user: CONTROLLER_USER })).rejects.toThrow(
-      'is invalid',
-    );
+    await expect(
+      registry.create(
+        'Secret',
+        'p',
+        { metadata: { name: 'bad' }, data: { k: 'not base64!' } },
+        { user: CONTROLLER_USER },
+      ),
+    ).rejects.toThrow('is invalid');
     expect(steps).toEqual(['defaults(k)', 'mutate CREATE(k)', 'prepareForCreate(yes)', 'validate']);
     expect(await registry.find('Secret', 'p', 'bad')).toBeNull();
   });

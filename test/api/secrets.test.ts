@@ -15,7 +15,9 @@ describe.each(ENGINES)('secrets (%s)', (engine) => {
   afterAll(() => t.close());
 
   it('merges stringData into data, overriding its keys, and never returns it', async () => {
-    const data = await t.ok(CREATE, { input: { metadata: { name: 'creds' }, data: { a: b64('1'), b: b64('2') }, stringData: { b: 'two', c: 'three' } } });
+    const data = await t.ok(CREATE, {
+      input: { metadata: { name: 'creds' }, data: { a: b64('1'), b: b64('2') }, stringData: { b: 'two', c: 'three' } },
+    });
     expect(data.createSecret).toMatchObject({ type: 'Opaque', data: { a: b64('1'), b: b64('two'), c: b64('three') } });
     const res = await t.gql('{ secret(namespace: "default", name: "creds") { stringData } }');
     expect(res.errors?.[0].message).toBe('Cannot query field "stringData" on type "Secret".');
@@ -24,22 +26,40 @@ describe.each(ENGINES)('secrets (%s)', (engine) => {
   });
 
   it('checks the keys each type requires', async () => {
-    const res = await t.gql(CREATE, { input: { metadata: { name: 'tls' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'x' } } });
-    expect(res.errors?.[0].extensions).toMatchObject({ code: 'INVALID', causes: [{ field: 'data[tls.key]', message: 'Required value' }] });
+    const res = await t.gql(CREATE, {
+      input: { metadata: { name: 'tls' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'x' } },
+    });
+    expect(res.errors?.[0].extensions).toMatchObject({
+      code: 'INVALID',
+      causes: [{ field: 'data[tls.key]', message: 'Required value' }],
+    });
     expect(res.errors?.[0].message).toBe('Secret "tls" is invalid: data[tls.key]: Required value');
-    const sat = await t.gql(CREATE, { input: { metadata: { name: 'sat' }, type: 'kubernetes.io/service-account-token' } });
+    const sat = await t.gql(CREATE, {
+      input: { metadata: { name: 'sat' }, type: 'kubernetes.io/service-account-token' },
+    });
     expect(sat.errors?.[0].extensions.causes).toEqual([
-      { field: 'metadata.annotations[kubernetes.io/service-account.name]', message: 'Required value', reason: 'FieldValueRequired' },
+      {
+        field: 'metadata.annotations[kubernetes.io/service-account.name]',
+        message: 'Required value',
+        reason: 'FieldValueRequired',
+      },
     ]);
   });
 
   it('keeps an immutable secret immutable, metadata aside', async () => {
-    const created = await t.ok(CREATE, { input: { metadata: { name: 'frozen' }, stringData: { k: 'v' }, immutable: true } });
+    const created = await t.ok(CREATE, {
+      input: { metadata: { name: 'frozen' }, stringData: { k: 'v' }, immutable: true },
+    });
     expect(created.createSecret.immutable).toBe(true);
     const changed = await t.gql(UPDATE, { input: { metadata: { name: 'frozen' }, stringData: { k: 'w' } } });
-    expect(changed.errors?.[0].message).toBe('Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set');
+    expect(changed.errors?.[0].message).toBe(
+      'Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set',
+    );
     const thawed = await t.gql(UPDATE, { input: { metadata: { name: 'frozen' }, immutable: false } });
-    expect(thawed.errors?.[0].extensions.causes[0]).toMatchObject({ field: 'immutable', message: 'Forbidden: field is immutable when `immutable` is set' });
+    expect(thawed.errors?.[0].extensions.causes[0]).toMatchObject({
+      field: 'immutable',
+      message: 'Forbidden: field is immutable when `immutable` is set',
+    });
     const labelled = await t.ok(UPDATE, { input: { metadata: { name: 'frozen', labels: { ok: 'yes' } } } });
     expect(labelled.updateSecret.data).toEqual({ k: b64('v') });
   });
@@ -47,14 +67,20 @@ describe.each(ENGINES)('secrets (%s)', (engine) => {
   it('refuses a type change', async () => {
     await t.ok(CREATE, { input: { metadata: { name: 'typed' } } });
     const res = await t.gql(UPDATE, { input: { metadata: { name: 'typed' }, type: 'example.com/other' } });
-    expect(res.errors?.[0].message).toBe('Secret "typed" is invalid: type: Invalid value: "example.com/other": field is immutable');
+    expect(res.errors?.[0].message).toBe(
+      'Secret "typed" is invalid: type: Invalid value: "example.com/other": field is immutable',
+    );
   });
 
   it('holds at most 1 MiB of data', async () => {
     const mib = 1024 * 1024;
-    const ok = await t.gql(CREATE, { input: { metadata: { name: 'big' }, data: { a: Buffer.alloc(mib).toString('base64') } } });
+    const ok = await t.gql(CREATE, {
+      input: { metadata: { name: 'big' }, data: { a: Buffer.alloc(mib).toString('base64') } },
+    });
     expect(ok.errors).toBeUndefined();
-    const res = await t.gql(CREATE, { input: { metadata: { name: 'bigger' }, data: { a: Buffer.alloc(mib + 1).toString('base64') } } });
+    const res = await t.gql(CREATE, {
+      input: { metadata: { name: 'bigger' }, data: { a: Buffer.alloc(mib + 1).toString('base64') } },
+    });
     expect(res.errors?.[0].message).toBe('Secret "bigger" is invalid: data: Too long: must have at most 1048576 bytes');
     const gone = await t.gql('{ secret(namespace: "default", name: "bigger") { type } }');
     expect(gone.errors?.[0].extensions.code).toBe('NOT_FOUND');

@@ -14,7 +14,10 @@ describe.each(ENGINES)('label selectors in memory and in SQL (%s)', (engine) => 
   beforeAll(async () => {
     t = await startTestApp(engine, { controllers: false });
     await namespace(t, 'sel');
-    await t.ok('mutation ($l: StringMap) { createServiceAccount(namespace: "sel", input: { metadata: { name: "labelled", labels: $l } }) { id } }', { l: LABELS });
+    await t.ok(
+      'mutation ($l: StringMap) { createServiceAccount(namespace: "sel", input: { metadata: { name: "labelled", labels: $l } }) { id } }',
+      { l: LABELS },
+    );
     // a second object with no labels, so a selector that selects everything is told apart
     await t.ok('mutation { createServiceAccount(namespace: "sel", input: { metadata: { name: "bare" } }) { id } }');
   });
@@ -22,10 +25,15 @@ describe.each(ENGINES)('label selectors in memory and in SQL (%s)', (engine) => 
 
   it.each(SELECTOR_CASES)('%j selects the labelled object: %s', async (selector, selected) => {
     expect(matches(parseSelector(selector), LABELS)).toBe(selected);
-    const data = await t.ok('query ($s: String) { serviceAccounts(namespace: "sel", labelSelector: $s) { totalCount edges { node { metadata { name } } } } }', {
-      s: selector,
-    });
-    const names: string[] = data.serviceAccounts.edges.map((e: { node: { metadata: { name: string } } }) => e.node.metadata.name);
+    const data = await t.ok(
+      'query ($s: String) { serviceAccounts(namespace: "sel", labelSelector: $s) { totalCount edges { node { metadata { name } } } } }',
+      {
+        s: selector,
+      },
+    );
+    const names: string[] = data.serviceAccounts.edges.map(
+      (e: { node: { metadata: { name: string } } }) => e.node.metadata.name,
+    );
     expect(names.includes('labelled')).toBe(selected);
     // the unlabelled object: SQL and matches() agree on it too
     expect(names.includes('bare')).toBe(matches(parseSelector(selector), {}));

@@ -16,24 +16,48 @@ describe.each(ENGINES)('store reads (%s)', (engine) => {
   beforeAll(async () => {
     t = await startTestApp(engine, { controllers: false });
     for (const ns of ['a', 'b']) await namespace(t, ns);
-    for (const [ns, name] of [['b', 'r1'], ['a', 'r2'], ['a', 'r1'], ['b', 'r0'], ['a', 'r3']]) {
-      await t.ok('mutation ($ns: String!, $n: String!) { createRole(namespace: $ns, input: { metadata: { name: $n }, rules: [{ verbs: ["get"], apiGroups: [""], resources: [$n] }] }) { id } }', {
-        ns,
-        n: name,
-      });
+    for (const [ns, name] of [
+      ['b', 'r1'],
+      ['a', 'r2'],
+      ['a', 'r1'],
+      ['b', 'r0'],
+      ['a', 'r3'],
+    ]) {
+      await t.ok(
+        'mutation ($ns: String!, $n: String!) { createRole(namespace: $ns, input: { metadata: { name: $n }, rules: [{ verbs: ["get"], apiGroups: [""], resources: [$n] }] }) { id } }',
+        {
+          ns,
+          n: name,
+        },
+      );
     }
   });
   afterAll(() => t.close());
 
-  it.each([1, 2, 5, 1000])('bodies() in pages of %i reads every object once, in order, as whole objects have it', async (pageSize) => {
-    const read = t.app.store.read;
-    const whole = [];
-    for await (const role of read.all('Role', { pageSize: 100 })) whole.push(role);
-    const lean = [];
-    for await (const role of read.bodies('Role', pageSize)) lean.push(role);
-    expect(lean.map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['a/r1', 'a/r2', 'a/r3', 'b/r0', 'b/r1']);
-    expect(lean).toEqual(whole.map(({ kind, metadata, rules }) => ({ kind, metadata: { name: metadata.name, namespace: metadata.namespace }, rules })));
-  });
+  it.each([1, 2, 5, 1000])(
+    'bodies() in pages of %i reads every object once, in order, as whole objects have it',
+    async (pageSize) => {
+      const read = t.app.store.read;
+      const whole = [];
+      for await (const role of read.all('Role', { pageSize: 100 })) whole.push(role);
+      const lean = [];
+      for await (const role of read.bodies('Role', pageSize)) lean.push(role);
+      expect(lean.map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual([
+        'a/r1',
+        'a/r2',
+        'a/r3',
+        'b/r0',
+        'b/r1',
+      ]);
+      expect(lean).toEqual(
+        whole.map(({ kind, metadata, rules }) => ({
+          kind,
+          metadata: { name: metadata.name, namespace: metadata.namespace },
+          rules,
+        })),
+      );
+    },
+  );
 
   it('leaves the namespace out of a cluster-scoped kind', async () => {
     const first = await t.app.store.read.bodies('Namespace').next();
@@ -44,7 +68,14 @@ describe.each(ENGINES)('store reads (%s)', (engine) => {
 describe('PGlite planner statistics', () => {
   let database: Database;
   const analyzed = async () =>
-    Number((await rows<{ n: string }>(database.db, sql`select analyze_count::text as n from pg_stat_user_tables where relname = 'objects'`))[0].n);
+    Number(
+      (
+        await rows<{ n: string }>(
+          database.db,
+          sql`select analyze_count::text as n from pg_stat_user_tables where relname = 'objects'`,
+        )
+      )[0].n,
+    );
   beforeAll(async () => {
     database = await openDatabase({ engine: 'pglite', analyzeEvery: 3 });
   });
@@ -56,7 +87,16 @@ describe('PGlite planner statistics', () => {
     const store = new ObjectStore(database);
     const account = (name: string) => ({
       kind: 'ServiceAccount' as const,
-      metadata: { name, namespace: 'default', uid: crypto.randomUUID(), resourceVersion: '0', generation: 1, creationTimestamp: new Date().toISOString(), labels: {}, annotations: {} },
+      metadata: {
+        name,
+        namespace: 'default',
+        uid: crypto.randomUUID(),
+        resourceVersion: '0',
+        generation: 1,
+        creationTimestamp: new Date().toISOString(),
+        labels: {},
+        annotations: {},
+      },
       secrets: [],
       imagePullSecrets: [],
     });

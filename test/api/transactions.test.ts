@@ -25,7 +25,10 @@ describe.each(ENGINES.filter((e) => e === 'postgres'))('transactions (%s)', (eng
   beforeAll(async () => {
     t = await startTestApp(engine, { controllers: false });
     for (const name of ['left', 'right']) {
-      await t.ok('mutation ($n: String!) { createServiceAccount(namespace: "default", input: { metadata: { name: $n } }) { id } }', { n: name });
+      await t.ok(
+        'mutation ($n: String!) { createServiceAccount(namespace: "default", input: { metadata: { name: $n } }) { id } }',
+        { n: name },
+      );
     }
   });
   afterAll(() => t.close());

@@ -16,7 +16,6 @@ import { withEmptyDatabase } from '../helpers/emptyDatabase.js';
 import { ROOT, startKeyway, type KeywayProcess } from '../helpers/process.js';
 import { startTcpProxy } from '../helpers/tcpProxy.js';
 
-
 const ADMIN_URL = process.env.TEST_DATABASE_URL;
 /** A request that takes longer than this counts as hung. */
 const HUNG_MS = 10_000;
@@ -142,15 +141,24 @@ async function expectRecovered(k: Keyway, tag: string): Promise<number> {
     return a.codes.length === 0 && a.data?.namespaces?.totalCount === 4;
   });
   await within(5000, 'a write succeeds again', async () => {
-    const created = await gql(k, `mutation { createSecret(namespace: "default", input: { metadata: { name: "${tag}" }, stringData: { k: "v" } }) { metadata { name } } }`);
+    const created = await gql(
+      k,
+      `mutation { createSecret(namespace: "default", input: { metadata: { name: "${tag}" }, stringData: { k: "v" } }) { metadata { name } } }`,
+    );
     // a retried create may find the first attempt committed after all
     return created.codes.length === 0 || created.codes.every((c) => c === 'ALREADY_EXISTS');
   });
-  const listed = await gql(k, '{ secrets(namespace: "default", first: 1000) { edges { node { metadata { name } } } } }');
+  const listed = await gql(
+    k,
+    '{ secrets(namespace: "default", first: 1000) { edges { node { metadata { name } } } } }',
+  );
   expect(listed.codes).toEqual([]);
   expect(listed.data.secrets.edges.map((e: any) => e.node.metadata.name)).toContain(tag);
 
-  const account = await gql(k, `mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "${tag}" } }) { metadata { name } } }`);
+  const account = await gql(
+    k,
+    `mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "${tag}" } }) { metadata { name } } }`,
+  );
   expect(account.codes).toEqual([]);
   const minted = await gql(k, `mutation { createServiceAccountToken(namespace: "default", name: "${tag}") { token } }`);
   expect(minted.codes).toEqual([]);
@@ -159,7 +167,10 @@ async function expectRecovered(k: Keyway, tag: string): Promise<number> {
 
   const echoes: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const write = await gql(k, `mutation { createSecret(namespace: "default", input: { metadata: { name: "${tag}-echo-${i}" } }) { metadata { name } } }`);
+    const write = await gql(
+      k,
+      `mutation { createSecret(namespace: "default", input: { metadata: { name: "${tag}-echo-${i}" } }) { metadata { name } } }`,
+    );
     expect(write.codes).toEqual([]);
     echoes.push(write.ms);
   }
@@ -177,116 +188,134 @@ function expectAnswered(report: LoadReport): void {
 it('carries the postgres.js patch in both builds Node may load (npm ci applies patches/ on postinstall)', async () => {
   for (const build of ['src', 'cjs/src']) {
     const source = await readFile(join(ROOT, 'node_modules/postgres', build, 'connection.js'), 'utf8');
-    expect(source.includes('function closedWrite()'), `node_modules/postgres/${build}/connection.js is unpatched: run npm ci (with scripts)`).toBe(true);
+    expect(
+      source.includes('function closedWrite()'),
+      `node_modules/postgres/${build}/connection.js is unpatched: run npm ci (with scripts)`,
+    ).toBe(true);
   }
 });
 
-describe.skipIf(!ADMIN_URL)('PostgreSQL failing under a running process (PostgreSQL only: set TEST_DATABASE_URL)', () => {
-  it('lives through its backends terminated under load, transactions and LISTEN included, and recovers', async () => {
-    await withEmptyDatabase(async (url) => {
-      const k = await startOn(url.toString());
-      const datname = url.pathname.slice(1);
-      const admin = postgres(ADMIN_URL!, { max: 1, onnotice: () => {} });
-      const killed = { rounds: 0, backends: 0, inTransaction: 0, listen: 0 };
-      try {
-        const load = startLoad(k, 8);
-        for (let round = 0; round < 8 && alive(k); round++) {
-          // Every backend of this database at once, at a moment one of them is inside a
-          // transaction when there is one within 400 ms: in one statement, so the states it
-          // returns are the ones terminated.
-          const deadline = Date.now() + 400;
-          let victims: { state: string | null; query: string }[] = [];
-          do {
-            victims = await admin<{ state: string | null; query: string }[]>`
+describe.skipIf(!ADMIN_URL)(
+  'PostgreSQL failing under a running process (PostgreSQL only: set TEST_DATABASE_URL)',
+  () => {
+    it('lives through its backends terminated under load, transactions and LISTEN included, and recovers', async () => {
+      await withEmptyDatabase(async (url) => {
+        const k = await startOn(url.toString());
+        const datname = url.pathname.slice(1);
+        const admin = postgres(ADMIN_URL!, { max: 1, onnotice: () => {} });
+        const killed = { rounds: 0, backends: 0, inTransaction: 0, listen: 0 };
+        try {
+          const load = startLoad(k, 8);
+          for (let round = 0; round < 8 && alive(k); round++) {
+            // Every backend of this database at once, at a moment one of them is inside a
+            // transaction when there is one within 400 ms: in one statement, so the states it
+            // returns are the ones terminated.
+            const deadline = Date.now() + 400;
+            let victims: { state: string | null; query: string }[] = [];
+            do {
+              victims = await admin<{ state: string | null; query: string }[]>`
               select state, left(query, 60) as query, pg_terminate_backend(pid)
               from pg_stat_activity
               where datname = ${datname} and backend_type = 'client backend' and pid <> pg_backend_pid()
                 and (${Date.now() >= deadline} or exists (
                   select 1 from pg_stat_activity where datname = ${datname} and state = 'idle in transaction'))`;
-          } while (victims.length === 0 && Date.now() < deadline);
-          killed.rounds++;
-          killed.backends += victims.length;
-          if (victims.some((v) => v.state === 'idle in transaction')) killed.inTransaction++;
-          if (victims.some((v) => /^listen /i.test(v.query))) killed.listen++;
-          await sleep(200);
-        }
-        const during = await load.stop();
-        if (!alive(k)) throw new Error(death(k));
-        // A signing-key NOTIFY reaching the LISTEN connection while the pool's backends die: the
-        // key ring's reload fails, and must not take the process with it.
-        const db = postgres(url.toString(), { max: 1, onnotice: () => {} });
-        try {
-          for (let round = 0; round < 3 && alive(k); round++) {
-            await db.begin(async (tx) => {
-              await tx`select pg_notify('keyway_signing_keys', '')`;
-              await tx`
+            } while (victims.length === 0 && Date.now() < deadline);
+            killed.rounds++;
+            killed.backends += victims.length;
+            if (victims.some((v) => v.state === 'idle in transaction')) killed.inTransaction++;
+            if (victims.some((v) => /^listen /i.test(v.query))) killed.listen++;
+            await sleep(200);
+          }
+          const during = await load.stop();
+          if (!alive(k)) throw new Error(death(k));
+          // A signing-key NOTIFY reaching the LISTEN connection while the pool's backends die: the
+          // key ring's reload fails, and must not take the process with it.
+          const db = postgres(url.toString(), { max: 1, onnotice: () => {} });
+          try {
+            for (let round = 0; round < 3 && alive(k); round++) {
+              await db.begin(async (tx) => {
+                await tx`select pg_notify('keyway_signing_keys', '')`;
+                await tx`
                 select pg_terminate_backend(pid) from pg_stat_activity
                 where datname = ${datname} and backend_type = 'client backend' and pid <> pg_backend_pid()
                   and query not ilike 'listen %'`;
-            });
-            await sleep(300);
+              });
+              await sleep(300);
+            }
+          } finally {
+            await db.end();
           }
-        } finally {
-          await db.end();
-        }
-        if (!alive(k)) throw new Error(death(k));
-        expect(killed.inTransaction).toBeGreaterThan(0);
-        expect(killed.listen).toBeGreaterThan(0);
-        expectAnswered(during);
-        expect(await status(k, '/healthz')).toBe(200);
-        const readMs = await expectRecovered(k, 'after-terminations');
-        // LISTEN was re-established
-        const [{ listening }] = await admin`
-          select count(*)::int as listening from pg_stat_activity where datname = ${datname} and query ilike 'listen %'`;
-        expect(listening).toBeGreaterThan(0);
-        expect(alive(k), death(k)).toBe(true);
-        console.log(`terminations: ${JSON.stringify(killed)}; first read ${readMs} ms after; load ${JSON.stringify(during)}`);
-      } finally {
-        await admin.end();
-        await stop(k);
-      }
-    });
-  }, 60_000);
-
-  it('answers /readyz 503 while PostgreSQL is out of reach, stays alive, and serves again when it is back', async () => {
-    await withEmptyDatabase(async (url) => {
-      const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-      try {
-        const through = new URL(url);
-        through.hostname = '127.0.0.1';
-        through.port = String(proxy.port);
-        const k = await startOn(through.toString());
-        try {
-          expect(await status(k, '/readyz')).toBe(200);
-          const load = startLoad(k, 4);
-          await sleep(300);
-
-          const cutAt = Date.now();
-          await proxy.cut();
-          const unreadyMs = await within(4000, '/readyz 503 after the cut', async () => (await status(k, '/readyz')) === 503);
-          expect(await status(k, '/healthz')).toBe(200);
-          // out of reach for 3.5 s in all, the process answering throughout
-          while (Date.now() - cutAt < 3500) {
-            expect(alive(k), death(k)).toBe(true);
-            expect(await status(k, '/healthz')).toBe(200);
-            expect(await status(k, '/readyz')).toBe(503);
-            await sleep(250);
-          }
-
-          await proxy.restore();
-          const readyMs = await within(5000, '/readyz 200 after the restore', async () => (await status(k, '/readyz')) === 200);
-          const during = await load.stop();
           if (!alive(k)) throw new Error(death(k));
+          expect(killed.inTransaction).toBeGreaterThan(0);
+          expect(killed.listen).toBeGreaterThan(0);
           expectAnswered(during);
-          const readMs = await expectRecovered(k, 'after-outage');
+          expect(await status(k, '/healthz')).toBe(200);
+          const readMs = await expectRecovered(k, 'after-terminations');
+          // LISTEN was re-established
+          const [{ listening }] = await admin`
+          select count(*)::int as listening from pg_stat_activity where datname = ${datname} and query ilike 'listen %'`;
+          expect(listening).toBeGreaterThan(0);
           expect(alive(k), death(k)).toBe(true);
-          console.log(`outage: /readyz 503 ${unreadyMs} ms after the cut, 200 ${readyMs} ms after the restore, then a read in ${readMs} ms; load ${JSON.stringify(during)}`);
+          console.log(
+            `terminations: ${JSON.stringify(killed)}; first read ${readMs} ms after; load ${JSON.stringify(during)}`,
+          );
         } finally {
+          await admin.end();
           await stop(k);
         }
-      } finally {
-        await proxy.close();
-      }
-    });
-  }, 60_000);
-});
+      });
+    }, 60_000);
+
+    it('answers /readyz 503 while PostgreSQL is out of reach, stays alive, and serves again when it is back', async () => {
+      await withEmptyDatabase(async (url) => {
+        const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+        try {
+          const through = new URL(url);
+          through.hostname = '127.0.0.1';
+          through.port = String(proxy.port);
+          const k = await startOn(through.toString());
+          try {
+            expect(await status(k, '/readyz')).toBe(200);
+            const load = startLoad(k, 4);
+            await sleep(300);
+
+            const cutAt = Date.now();
+            await proxy.cut();
+            const unreadyMs = await within(
+              4000,
+              '/readyz 503 after the cut',
+              async () => (await status(k, '/readyz')) === 503,
+            );
+            expect(await status(k, '/healthz')).toBe(200);
+            // out of reach for 3.5 s in all, the process answering throughout
+            while (Date.now() - cutAt < 3500) {
+              expect(alive(k), death(k)).toBe(true);
+              expect(await status(k, '/healthz')).toBe(200);
+              expect(await status(k, '/readyz')).toBe(503);
+              await sleep(250);
+            }
+
+            await proxy.restore();
+            const readyMs = await within(
+              5000,
+              '/readyz 200 after the restore',
+              async () => (await status(k, '/readyz')) === 200,
+            );
+            const during = await load.stop();
+            if (!alive(k)) throw new Error(death(k));
+            expectAnswered(during);
+            const readMs = await expectRecovered(k, 'after-outage');
+            expect(alive(k), death(k)).toBe(true);
+            console.log(
+              `outage: /readyz 503 ${unreadyMs} ms after the cut, 200 ${readyMs} ms after the restore, then a read in ${readMs} ms; load ${JSON.stringify(during)}`,
+            );
+          } finally {
+            await stop(k);
+          }
+        } finally {
+          await proxy.close();
+        }
+      });
+    }, 60_000);
+  },
+);

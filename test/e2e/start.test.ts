@@ -23,7 +23,11 @@ describe('npm start', () => {
     expect((await stat(join(dir, 'admin-token'))).mode & 0o777).toBe(0o600);
     expect(first.stdout()).toContain(`Keyway admin token (shown once, kept in ${join(dir, 'admin-token')}):`);
     expect(first.stdout()).toContain(token);
-    const created = await gql(first.port, token, 'mutation { createNamespace(input: { metadata: { name: "kept" } }) { metadata { name } } }');
+    const created = await gql(
+      first.port,
+      token,
+      'mutation { createNamespace(input: { metadata: { name: "kept" } }) { metadata { name } } }',
+    );
     expect(created.errors).toBeUndefined();
     expect((await fetch(`http://127.0.0.1:${first.port}/readyz`)).status).toBe(200);
     await stop(first);
@@ -50,52 +54,80 @@ describe('npm start', () => {
     expect(stderr).toContain('PORT');
   }, 30_000);
 
-  it.runIf(!!process.env.TEST_DATABASE_URL)('migrates an empty PostgreSQL database at start (DATABASE_URL)', async () => {
-    await withEmptyDatabase(async (url) => {
-      const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
-      const token = `pg-${randomBytes(12).toString('hex')}`;
-      // two replicas starting at once on one empty database: one migrates, both serve
-      const [a, b] = await Promise.all([
-        start({ KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() }),
-        start({ KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() }),
-      ]);
-      for (const r of [a, b]) {
-        const data = await gql(r.port, token, '{ namespaces { totalCount } serviceAccounts(namespace: "default") { totalCount } }');
-        expect(data.data).toEqual({ namespaces: { totalCount: 4 }, serviceAccounts: { totalCount: 1 } });
-      }
-      await stop(a);
-      await stop(b);
-    });
-  }, 60_000);
-
-  it.runIf(!!process.env.TEST_DATABASE_URL)('keeps two replicas on one PostgreSQL in agreement: an RBAC change through one holds on the other within 1 s', async () => {
-    await withEmptyDatabase(async (url) => {
-      const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
-      const token = `pg-${randomBytes(12).toString('hex')}`;
-      const env = { KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() };
-      const a = await start(env);
-      const b = await start(env);
-      await gql(a.port, token, 'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "ci" } }) { id } }');
-      const minted = await gql(a.port, token, 'mutation { createServiceAccountToken(namespace: "default", name: "ci") { token } }');
-      const ci = minted.data.createServiceAccountToken.token as string;
-      const list = () => gql(b.port, ci, '{ pods(namespace: "default") { totalCount } }');
-      expect((await list()).errors).toBeDefined();
-
-      const within = async (ok: () => Promise<boolean>) => {
-        const t0 = Date.now();
-        while (!(await ok())) {
-          if (Date.now() - t0 > 1000) throw new Error('replica did not agree within 1 s');
-          await new Promise((r) => setTimeout(r, 10));
+  it.runIf(!!process.env.TEST_DATABASE_URL)(
+    'migrates an empty PostgreSQL database at start (DATABASE_URL)',
+    async () => {
+      await withEmptyDatabase(async (url) => {
+        const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
+        const token = `pg-${randomBytes(12).toString('hex')}`;
+        // two replicas starting at once on one empty database: one migrates, both serve
+        const [a, b] = await Promise.all([
+          start({ KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() }),
+          start({ KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() }),
+        ]);
+        for (const r of [a, b]) {
+          const data = await gql(
+            r.port,
+            token,
+            '{ namespaces { totalCount } serviceAccounts(namespace: "default") { totalCount } }',
+          );
+          expect(data.data).toEqual({ namespaces: { totalCount: 4 }, serviceAccounts: { totalCount: 1 } });
         }
-        return Date.now() - t0;
-      };
-      await gql(a.port, token, 'mutation { createRole(namespace: "default", input: { metadata: { name: "pods" }, rules: [{ verbs: ["list"], apiGroups: [""], resources: ["pods"] }] }) { id } }');
-      await gql(a.port, token, 'mutation { createRoleBinding(namespace: "default", input: { metadata: { name: "ci-pods" }, roleRef: { kind: "Role", name: "pods" }, subjects: [{ kind: "ServiceAccount", name: "ci" }] }) { id } }');
-      await within(async () => (await list()).errors === undefined);
-      await gql(a.port, token, 'mutation { deleteRoleBinding(namespace: "default", name: "ci-pods") { id } }');
-      await within(async () => (await list()).errors !== undefined);
-      await stop(a);
-      await stop(b);
-    });
-  }, 60_000);
+        await stop(a);
+        await stop(b);
+      });
+    },
+    60_000,
+  );
+
+  it.runIf(!!process.env.TEST_DATABASE_URL)(
+    'keeps two replicas on one PostgreSQL in agreement: an RBAC change through one holds on the other within 1 s',
+    async () => {
+      await withEmptyDatabase(async (url) => {
+        const dir = await mkdtemp(join(tmpdir(), 'keyway-start-'));
+        const token = `pg-${randomBytes(12).toString('hex')}`;
+        const env = { KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() };
+        const a = await start(env);
+        const b = await start(env);
+        await gql(
+          a.port,
+          token,
+          'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "ci" } }) { id } }',
+        );
+        const minted = await gql(
+          a.port,
+          token,
+          'mutation { createServiceAccountToken(namespace: "default", name: "ci") { token } }',
+        );
+        const ci = minted.data.createServiceAccountToken.token as string;
+        const list = () => gql(b.port, ci, '{ pods(namespace: "default") { totalCount } }');
+        expect((await list()).errors).toBeDefined();
+
+        const within = async (ok: () => Promise<boolean>) => {
+          const t0 = Date.now();
+          while (!(await ok())) {
+            if (Date.now() - t0 > 1000) throw new Error('replica did not agree within 1 s');
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          return Date.now() - t0;
+        };
+        await gql(
+          a.port,
+          token,
+          'mutation { createRole(namespace: "default", input: { metadata: { name: "pods" }, rules: [{ verbs: ["list"], apiGroups: [""], resources: ["pods"] }] }) { id } }',
+        );
+        await gql(
+          a.port,
+          token,
+          'mutation { createRoleBinding(namespace: "default", input: { metadata: { name: "ci-pods" }, roleRef: { kind: "Role", name: "pods" }, subjects: [{ kind: "ServiceAccount", name: "ci" }] }) { id } }',
+        );
+        await within(async () => (await list()).errors === undefined);
+        await gql(a.port, token, 'mutation { deleteRoleBinding(namespace: "default", name: "ci-pods") { id } }');
+        await within(async () => (await list()).errors !== undefined);
+        await stop(a);
+        await stop(b);
+      });
+    },
+    60_000,
+  );
 });

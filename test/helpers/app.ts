@@ -19,7 +19,11 @@ export interface TestApp {
   db: TestDatabase;
   adminToken: string;
   /** POST /graphql; `token: null` sends no Authorization header. */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+  ): Promise<GraphQLResponse<T>>;
   /** Like gql, but fails the test on any error and returns data. */
   ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<T>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -30,14 +34,19 @@ export interface TestApp {
 
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
-async function startOn(engine: Engine, db: TestDatabase, options: Partial<AppOptions>, ownsDb: boolean): Promise<TestApp> {
+async function startOn(
+  engine: Engine,
+  db: TestDatabase,
+  options: Partial<AppOptions>,
+  ownsDb: boolean,
+): Promise<TestApp> {
   const adminToken = options.adminToken ?? `admin-${randomBytes(16).toString('hex')}`;
   const database = ownsDb ? db.database : await db.reopen();
   const app = await App.create({ database, log, adminToken, pollIntervalMs: 200, ...options });
   await app.start();
   const fetchPath = (path: string, init?: RequestInit) =>
     Promise.resolve(app.server.fetch(new Request(`http://keyway.test${path}`, init)));
-  const gql = async <T,>(query: string, variables?: Record<string, unknown>, token: string | null = adminToken) => {
+  const gql = async <T>(query: string, variables?: Record<string, unknown>, token: string | null = adminToken) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (token !== null) headers.authorization = `Bearer ${token}`;
     const res = await fetchPath('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });

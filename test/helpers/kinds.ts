@@ -1,7 +1,8 @@
 /** GraphQL documents for every kind, generated from the contract's naming rules. */
 import { KINDS, type Kind } from '../../src/apis/kinds.js';
 
-export const META = 'metadata { name namespace uid resourceVersion generation creationTimestamp deletionTimestamp labels annotations }';
+export const META =
+  'metadata { name namespace uid resourceVersion generation creationTimestamp deletionTimestamp labels annotations }';
 
 export const lowerFirst = (s: string) => s[0].toLowerCase() + s.slice(1);
 
@@ -17,13 +18,48 @@ export interface KindCase {
 
 export const KIND_CASES: KindCase[] = [
   { kind: 'Namespace', input: {}, change: null, body: 'status { phase }' },
-  { kind: 'ServiceAccount', input: { automountServiceAccountToken: false }, change: { automountServiceAccountToken: true }, body: 'automountServiceAccountToken' },
-  { kind: 'Secret', input: { stringData: { user: 'admin' } }, change: { stringData: { user: 'root' } }, body: 'type data' },
-  { kind: 'Pod', input: { spec: { containers: [{ name: 'app', image: 'nginx' }] } }, change: null, body: 'spec { containers { name image } }' },
-  { kind: 'Role', input: { rules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }] }, change: { rules: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }] }, body: 'rules { verbs }' },
-  { kind: 'ClusterRole', input: { rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }] }, change: { rules: [] }, body: 'rules { verbs }' },
-  { kind: 'RoleBinding', input: { roleRef: { kind: 'Role', name: 'reader' }, subjects: [{ kind: 'User', name: 'alice' }] }, change: { subjects: [] }, body: 'roleRef { kind name } subjects { name }' },
-  { kind: 'ClusterRoleBinding', input: { roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'Group', name: 'devs' }] }, change: { subjects: [] }, body: 'roleRef { kind name } subjects { name }' },
+  {
+    kind: 'ServiceAccount',
+    input: { automountServiceAccountToken: false },
+    change: { automountServiceAccountToken: true },
+    body: 'automountServiceAccountToken',
+  },
+  {
+    kind: 'Secret',
+    input: { stringData: { user: 'admin' } },
+    change: { stringData: { user: 'root' } },
+    body: 'type data',
+  },
+  {
+    kind: 'Pod',
+    input: { spec: { containers: [{ name: 'app', image: 'nginx' }] } },
+    change: null,
+    body: 'spec { containers { name image } }',
+  },
+  {
+    kind: 'Role',
+    input: { rules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }] },
+    change: { rules: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }] },
+    body: 'rules { verbs }',
+  },
+  {
+    kind: 'ClusterRole',
+    input: { rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }] },
+    change: { rules: [] },
+    body: 'rules { verbs }',
+  },
+  {
+    kind: 'RoleBinding',
+    input: { roleRef: { kind: 'Role', name: 'reader' }, subjects: [{ kind: 'User', name: 'alice' }] },
+    change: { subjects: [] },
+    body: 'roleRef { kind name } subjects { name }',
+  },
+  {
+    kind: 'ClusterRoleBinding',
+    input: { roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'Group', name: 'devs' }] },
+    change: { subjects: [] },
+    body: 'roleRef { kind name } subjects { name }',
+  },
 ];
 
 export const namespaced = (kind: Kind) => KINDS[kind].namespaced;

@@ -97,7 +97,12 @@ export interface HttpAnswer {
 }
 
 /** POST /graphql on a running process. */
-export async function gqlOver(port: number, token: string | null, query: string, init: { timeoutMs?: number } = {}): Promise<HttpAnswer> {
+export async function gqlOver(
+  port: number,
+  token: string | null,
+  query: string,
+  init: { timeoutMs?: number } = {},
+): Promise<HttpAnswer> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {

@@ -38,7 +38,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       });
     });
   const port = await listen(0);
-  const stopListening = () => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+  const stopListening = () =>
+    new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
   const cut = async () => {
     const closed = stopListening();
     // a reset, not a FIN: the client learns at once, as when a server dies or a link drops

@@ -7,18 +7,32 @@ export const b64url = (value: unknown) =>
 
 export function decode(token: string): { header: any; payload: any } {
   const [h, p] = token.split('.');
-  return { header: JSON.parse(Buffer.from(h, 'base64url').toString()), payload: JSON.parse(Buffer.from(p, 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(h, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(p, 'base64url').toString()),
+  };
 }
 
 const ISSUE = `mutation ($ns: String!, $name: String!, $input: TokenRequestInput) {
   createServiceAccountToken(namespace: $ns, name: $name, input: $input) { token expirationTimestamp warnings } }`;
 
-export async function issue(t: TestApp, ns: string, name: string, input: Record<string, unknown> = {}, as?: string | null) {
+export async function issue(
+  t: TestApp,
+  ns: string,
+  name: string,
+  input: Record<string, unknown> = {},
+  as?: string | null,
+) {
   const res = await t.gql(ISSUE, { ns, name, input }, as);
   return res;
 }
 
-export async function token(t: TestApp, ns: string, name: string, input: Record<string, unknown> = {}): Promise<string> {
+export async function token(
+  t: TestApp,
+  ns: string,
+  name: string,
+  input: Record<string, unknown> = {},
+): Promise<string> {
   const res = await issue(t, ns, name, input);
   if (res.errors) throw new Error(JSON.stringify(res.errors));
   return res.data!.createServiceAccountToken.token;
@@ -45,7 +59,10 @@ export function forge(header: object, payload: object, key: KeyObject | Buffer |
   const input = `${b64url(header)}.${b64url(payload)}`;
   const alg = (header as { alg?: string }).alg ?? 'none';
   if (!key || alg === 'none') return `${input}.`;
-  if (alg === 'HS256') return `${input}.${createHmac('sha256', key as Buffer).update(input).digest('base64url')}`;
+  if (alg === 'HS256')
+    return `${input}.${createHmac('sha256', key as Buffer)
+      .update(input)
+      .digest('base64url')}`;
   const sig = cryptoSign(HASH[alg], Buffer.from(input), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
   return `${input}.${sig.toString('base64url')}`;
 }

@@ -45,7 +45,11 @@ describe('config', () => {
   });
 
   it('reads audiences, the expiration limit and the issuer', () => {
-    const c = loadConfig({ KEYWAY_ISSUER: 'https://keyway.example.com/', KEYWAY_API_AUDIENCES: 'a, b', KEYWAY_MAX_TOKEN_EXPIRATION: '24h' });
+    const c = loadConfig({
+      KEYWAY_ISSUER: 'https://keyway.example.com/',
+      KEYWAY_API_AUDIENCES: 'a, b',
+      KEYWAY_MAX_TOKEN_EXPIRATION: '24h',
+    });
     expect(c.issuer).toBe('https://keyway.example.com');
     expect(c.apiAudiences).toEqual(['a', 'b']);
     expect(c.maxTokenExpirationSeconds).toBe(86400);

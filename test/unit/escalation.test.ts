@@ -16,7 +16,9 @@ interface Vector {
   covers?: boolean;
 }
 
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/escalation-vectors.json', import.meta.url), 'utf8')) as Vector[];
+const vectors = JSON.parse(
+  readFileSync(new URL('../fixtures/escalation-vectors.json', import.meta.url), 'utf8'),
+) as Vector[];
 
 describe('Covers', () => {
   it.each(vectors.filter((v) => v.type === 'covers').map((v) => [v.source, v] as const))('%s', (_s, v) => {
@@ -27,19 +29,29 @@ describe('Covers', () => {
 });
 
 describe('nonResourceURLCovers', () => {
-  it.each(vectors.filter((v) => v.type === 'nonResourceURLCovers').map((v) => [v.owner, v.requested, v.covers] as const))(
-    '%j covers %j: %s',
-    (owner, requested, want) => expect(nonResourceURLCovers(owner!, requested!)).toBe(want),
-  );
+  it.each(
+    vectors.filter((v) => v.type === 'nonResourceURLCovers').map((v) => [v.owner, v.requested, v.covers] as const),
+  )('%j covers %j: %s', (owner, requested, want) => expect(nonResourceURLCovers(owner!, requested!)).toBe(want));
 });
 
 describe('ConfirmNoEscalation', () => {
-  const rule = (r: Partial<PolicyRule>): PolicyRule => ({ verbs: [], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: [], ...r });
+  const rule = (r: Partial<PolicyRule>): PolicyRule => ({
+    verbs: [],
+    apiGroups: [],
+    resources: [],
+    resourceNames: [],
+    nonResourceURLs: [],
+    ...r,
+  });
   it('words the refusal as Kubernetes does', () => {
     const msg = confirmNoEscalation(
       { username: 'bob', uid: '', groups: ['dev', 'system:authenticated'], extra: {} },
       { rules: [rule({ verbs: ['get'], apiGroups: [''], resources: ['pods'] })], errors: [] },
-      [rule({ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }), rule({ verbs: ['*'], apiGroups: ['batch'], resources: ['*'] }), rule({ verbs: ['get'], nonResourceURLs: ['/metrics'] })],
+      [
+        rule({ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }),
+        rule({ verbs: ['*'], apiGroups: ['batch'], resources: ['*'] }),
+        rule({ verbs: ['get'], nonResourceURLs: ['/metrics'] }),
+      ],
     );
     expect(msg).toBe(
       'user "bob" (groups=["dev" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
@@ -59,7 +71,10 @@ describe('ConfirmNoEscalation', () => {
   });
 
   it.each([
-    [{ verbs: ['get'], apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['web'] }, '{APIGroups:["apps"], Resources:["deployments"], ResourceNames:["web"], Verbs:["get"]}'],
+    [
+      { verbs: ['get'], apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['web'] },
+      '{APIGroups:["apps"], Resources:["deployments"], ResourceNames:["web"], Verbs:["get"]}',
+    ],
     [{ verbs: ['get'], nonResourceURLs: ['/x', '/y'] }, '{NonResourceURLs:["/x" "/y"], Verbs:["get"]}'],
   ])('CompactString %j', (r, s) => expect(compactString(rule(r))).toBe(s));
 });

@@ -77,7 +77,10 @@ describe('qualified names (label and annotation keys)', () => {
     ['/name', ['prefix part must be non-empty']],
     ['example.com/', ['name part must be non-empty', `name part ${QUALIFIED_MSG}`]],
     ['Example.com/x', [`prefix part ${SUBDOMAIN_MSG}`]],
-    ['a/b/c', [`a qualified name ${QUALIFIED_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`]],
+    [
+      'a/b/c',
+      [`a qualified name ${QUALIFIED_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`],
+    ],
     ['-app', [`name part ${QUALIFIED_MSG}`]],
   ])('%j → %j', (value, expected) => {
     expect(isQualifiedName(value)).toEqual(expected);

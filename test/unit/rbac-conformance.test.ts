@@ -10,7 +10,9 @@ import type { KubeObject } from '../../src/apis/meta.js';
 import type { Change } from '../../src/store/store.js';
 import { objectOf, type RbacVector } from '../helpers/rbac.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/rbac-vectors.json', import.meta.url), 'utf8')) as RbacVector[];
+const vectors = JSON.parse(
+  readFileSync(new URL('../fixtures/rbac-vectors.json', import.meta.url), 'utf8'),
+) as RbacVector[];
 
 function decide(v: RbacVector) {
   const index = new RbacIndex();
@@ -18,13 +20,29 @@ function decide(v: RbacVector) {
   for (const o of [...v.roles, ...v.bindings]) {
     const obj = objectOf(o) as unknown as KubeObject;
     const meta = obj.metadata as { name: string; namespace?: string };
-    index.apply({ resourceVersion: ++rv, type: 'ADDED', kind: o.kind, namespace: meta.namespace ?? '', name: meta.name, uid: String(rv), object: obj } as Change);
+    index.apply({
+      resourceVersion: ++rv,
+      type: 'ADDED',
+      kind: o.kind,
+      namespace: meta.namespace ?? '',
+      name: meta.name,
+      uid: String(rv),
+      object: obj,
+    } as Change);
   }
   const q = v.request;
   const user = { username: q.user, uid: '', groups: q.groups, extra: {} };
   const attrs = q.nonResourcePath
     ? { user, verb: q.verb, path: q.nonResourcePath }
-    : { user, verb: q.verb, apiGroup: q.apiGroup, resource: q.resource, subresource: q.subresource, namespace: q.namespace, name: q.name };
+    : {
+        user,
+        verb: q.verb,
+        apiGroup: q.apiGroup,
+        resource: q.resource,
+        subresource: q.subresource,
+        namespace: q.namespace,
+        name: q.name,
+      };
   return new RbacAuthorizer(index).authorize(attrs).allowed;
 }
 

@@ -7,7 +7,16 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 function secret(type: string, data: Record<string, string> = {}, annotations: Record<string, string> = {}): Secret {
   return secretStrategy.defaults!({
     kind: 'Secret',
-    metadata: { name: 's', namespace: 'ns', uid: 'u', resourceVersion: '0', generation: 1, creationTimestamp: '', labels: {}, annotations },
+    metadata: {
+      name: 's',
+      namespace: 'ns',
+      uid: 'u',
+      resourceVersion: '0',
+      generation: 1,
+      creationTimestamp: '',
+      labels: {},
+      annotations,
+    },
     type,
     data,
   });
@@ -20,7 +29,12 @@ describe('secret types and their required keys', () => {
     ['Opaque', {}, {}, []],
     ['', {}, {}, []],
     ['example.com/custom', {}, {}, []],
-    ['kubernetes.io/service-account-token', {}, {}, ['metadata.annotations[kubernetes.io/service-account.name]: Required value']],
+    [
+      'kubernetes.io/service-account-token',
+      {},
+      {},
+      ['metadata.annotations[kubernetes.io/service-account.name]: Required value'],
+    ],
     ['kubernetes.io/service-account-token', {}, { 'kubernetes.io/service-account.name': 'ci' }, []],
     ['kubernetes.io/dockercfg', {}, {}, ['data[.dockercfg]: Required value']],
     ['kubernetes.io/dockercfg', { '.dockercfg': b64('{}') }, {}, []],
@@ -82,11 +96,18 @@ describe('secret updates', () => {
     ['the same data sent again', { ...old }, ['data'], [immutableData]],
     ['changed data', { ...old, data: { a: b64('2') } }, ['data'], [immutableData]],
     ['stringData equal to the stored value', { ...old }, ['stringData'], [immutableData]],
-    ['unset immutable', { ...old, immutable: false }, ['immutable'], ['immutable: Forbidden: field is immutable when `immutable` is set']],
-    ['a changed type', { ...old, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } }, ['type', 'data'], [
-      'type: Invalid value: "kubernetes.io/tls": field is immutable',
-      immutableData,
-    ]],
+    [
+      'unset immutable',
+      { ...old, immutable: false },
+      ['immutable'],
+      ['immutable: Forbidden: field is immutable when `immutable` is set'],
+    ],
+    [
+      'a changed type',
+      { ...old, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } },
+      ['type', 'data'],
+      ['type: Invalid value: "kubernetes.io/tls": field is immutable', immutableData],
+    ],
   ])('%s → %j', (_what, next, sent, expected) => {
     expect(secretStrategy.validateUpdate(next as Secret, old, new Set(sent)).map(String)).toEqual(expected);
   });

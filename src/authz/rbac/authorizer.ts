@@ -13,7 +13,9 @@ import { goQuote } from '../../util/quote.js';
 const MAX_CACHED = 100_000;
 
 function describeSubject(binding: BindingEntry, attrs: Attributes): string {
-  const subject = binding.subjects.find((s) => subjectApplies(s, attrs.user, binding.kind === 'RoleBinding' ? binding.namespace : ''));
+  const subject = binding.subjects.find((s) =>
+    subjectApplies(s, attrs.user, binding.kind === 'RoleBinding' ? binding.namespace : ''),
+  );
   if (!subject) return '';
   if (subject.kind === 'ServiceAccount') {
     return `${subject.kind} ${goQuote(`${subject.name}/${subject.namespace || binding.namespace}`)}`;
@@ -29,7 +31,14 @@ function allowedReason(binding: BindingEntry, attrs: Attributes): string {
 
 function ruleRequest(attrs: Attributes): RuleRequest {
   return isResourceRequest(attrs)
-    ? { verb: attrs.verb, apiGroup: attrs.apiGroup, resource: attrs.resource, subresource: attrs.subresource ?? '', name: attrs.name ?? '', path: '' }
+    ? {
+        verb: attrs.verb,
+        apiGroup: attrs.apiGroup,
+        resource: attrs.resource,
+        subresource: attrs.subresource ?? '',
+        name: attrs.name ?? '',
+        path: '',
+      }
     : { verb: attrs.verb, apiGroup: '', resource: '', subresource: '', name: '', path: attrs.path };
 }
 

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Enforcer, newModelFromString } from 'casbin';
 import type { PolicyRule } from '../../apis/rbac.js';
-import { apiGroupMatches, nonResourceURLMatches, resourceMatches, resourceNameMatches, verbMatches, type RuleRequest } from './rules.js';
+import {
+  apiGroupMatches,
+  nonResourceURLMatches,
+  resourceMatches,
+  resourceNameMatches,
+  verbMatches,
+  type RuleRequest,
+} from './rules.js';
 
 const MODEL_TEXT = readFileSync(fileURLToPath(new URL('./model.conf', import.meta.url)), 'utf8');
 
@@ -33,7 +40,9 @@ export const MODEL_FUNCTIONS: Record<string, (...args: string[]) => boolean> = {
 };
 
 export function policyLine(rule: PolicyRule): string[] {
-  return [rule.verbs, rule.apiGroups, rule.resources, rule.resourceNames, rule.nonResourceURLs].map((l) => JSON.stringify(l));
+  return [rule.verbs, rule.apiGroups, rule.resources, rule.resourceNames, rule.nonResourceURLs].map((l) =>
+    JSON.stringify(l),
+  );
 }
 
 /**

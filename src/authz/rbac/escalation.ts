@@ -24,14 +24,16 @@ function breakdown(r: PolicyRule): PolicyRule[] {
     for (const resource of r.resources) {
       for (const verb of r.verbs) {
         if (r.resourceNames.length) {
-          for (const name of r.resourceNames) out.push(rule({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] }));
+          for (const name of r.resourceNames)
+            out.push(rule({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] }));
         } else {
           out.push(rule({ apiGroups: [group], resources: [resource], verbs: [verb] }));
         }
       }
     }
   }
-  for (const url of r.nonResourceURLs) for (const verb of r.verbs) out.push(rule({ nonResourceURLs: [url], verbs: [verb] }));
+  for (const url of r.nonResourceURLs)
+    for (const verb of r.verbs) out.push(rule({ nonResourceURLs: [url], verbs: [verb] }));
   return out;
 }
 
@@ -58,12 +60,17 @@ function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const resources = resourceCoversAll(owner.resources, sub.resources);
   const urls = sub.nonResourceURLs.every((path) => owner.nonResourceURLs.some((o) => nonResourceURLCovers(o, path)));
   const names =
-    sub.resourceNames.length === 0 ? owner.resourceNames.length === 0 : owner.resourceNames.length === 0 || hasAll(owner.resourceNames, sub.resourceNames);
+    sub.resourceNames.length === 0
+      ? owner.resourceNames.length === 0
+      : owner.resourceNames.length === 0 || hasAll(owner.resourceNames, sub.resourceNames);
   return verbs && groups && resources && names && urls;
 }
 
 /** `Covers`: whether `owner` covers every rule of `servant`, and the atoms it does not. */
-export function covers(owner: readonly PolicyRule[], servant: readonly PolicyRule[]): { covered: boolean; uncovered: PolicyRule[] } {
+export function covers(
+  owner: readonly PolicyRule[],
+  servant: readonly PolicyRule[],
+): { covered: boolean; uncovered: PolicyRule[] } {
   const uncovered = servant.flatMap(breakdown).filter((sub) => !owner.some((o) => ruleCovers(o, sub)));
   return { covered: uncovered.length === 0, uncovered };
 }
@@ -75,7 +82,11 @@ function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
   const out: PolicyRule[] = [];
   const simple = new Map<string, PolicyRule>();
   for (const r of rules) {
-    const isSimple = r.apiGroups.length === 1 && r.resources.length === 1 && r.resourceNames.length === 0 && r.nonResourceURLs.length === 0;
+    const isSimple =
+      r.apiGroups.length === 1 &&
+      r.resources.length === 1 &&
+      r.resourceNames.length === 0 &&
+      r.nonResourceURLs.length === 0;
     if (!isSimple) {
       out.push(r);
       continue;

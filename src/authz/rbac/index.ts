@@ -154,7 +154,13 @@ export class RbacIndex {
       const key = `${obj.kind}/${namespace}/${obj.metadata.name}`;
       const old = this.roles.get(key);
       if (old) this.ruleSets.release(old.set);
-      this.roles.set(key, { kind: obj.kind, namespace, name: obj.metadata.name, rules: role.rules, set: this.ruleSets.acquire(role.rules) });
+      this.roles.set(key, {
+        kind: obj.kind,
+        namespace,
+        name: obj.metadata.name,
+        rules: role.rules,
+        set: this.ruleSets.acquire(role.rules),
+      });
       return;
     }
     const binding = obj as ObjectBody<'RoleBinding' | 'ClusterRoleBinding'>;
@@ -165,7 +171,13 @@ export class RbacIndex {
       name: binding.metadata.name,
       roleRef: binding.roleRef,
       subjects: binding.subjects,
-      keys: [...new Set(binding.subjects.map((s) => subjectKey(s, binding.kind === 'RoleBinding' ? namespace : '')).filter((k): k is string => k !== null))],
+      keys: [
+        ...new Set(
+          binding.subjects
+            .map((s) => subjectKey(s, binding.kind === 'RoleBinding' ? namespace : ''))
+            .filter((k): k is string => k !== null),
+        ),
+      ],
     };
     this.bindings.set(`${obj.kind}/${namespace}/${entry.name}`, entry);
     const scope = entry.kind === 'ClusterRoleBinding' ? '' : namespace;

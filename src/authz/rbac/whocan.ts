@@ -15,21 +15,41 @@ export interface WhoCanEntry {
 
 export function whoCan(index: RbacIndex, request: RuleRequest, namespace: string): WhoCanEntry[] {
   const entries = new Map<string, WhoCanEntry>();
-  entries.set(`Group//${SYSTEM_MASTERS}`, { subject: { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: SYSTEM_MASTERS }, bindings: [] });
+  entries.set(`Group//${SYSTEM_MASTERS}`, {
+    subject: { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: SYSTEM_MASTERS },
+    bindings: [],
+  });
   for (const binding of index.allBindings(namespace)) {
     const role = index.roleOf(binding);
     if (!role?.set.allows(request)) continue;
     for (const s of binding.subjects) {
-      const ns = s.kind === 'ServiceAccount' ? s.namespace || (binding.kind === 'RoleBinding' ? binding.namespace : '') : '';
+      const ns =
+        s.kind === 'ServiceAccount' ? s.namespace || (binding.kind === 'RoleBinding' ? binding.namespace : '') : '';
       if (s.kind === 'ServiceAccount' && !ns) continue; // such a subject never matches
-      const subject: Subject = { kind: s.kind, apiGroup: s.apiGroup ?? '', name: s.name, ...(ns ? { namespace: ns } : {}) };
+      const subject: Subject = {
+        kind: s.kind,
+        apiGroup: s.apiGroup ?? '',
+        name: s.name,
+        ...(ns ? { namespace: ns } : {}),
+      };
       const key = `${subject.kind}/${ns}/${subject.name}`;
       let entry = entries.get(key);
       if (!entry) entries.set(key, (entry = { subject, bindings: [] }));
-      entry.bindings.push({ kind: binding.kind, name: binding.name, namespace: binding.namespace, roleRef: binding.roleRef });
+      entry.bindings.push({
+        kind: binding.kind,
+        name: binding.name,
+        namespace: binding.namespace,
+        roleRef: binding.roleRef,
+      });
     }
   }
   return [...entries.values()].sort((a, b) =>
-    a.subject.name === SYSTEM_MASTERS ? -1 : b.subject.name === SYSTEM_MASTERS ? 1 : `${a.subject.kind}/${a.subject.namespace ?? ''}/${a.subject.name}`.localeCompare(`${b.subject.kind}/${b.subject.namespace ?? ''}/${b.subject.name}`),
+    a.subject.name === SYSTEM_MASTERS
+      ? -1
+      : b.subject.name === SYSTEM_MASTERS
+        ? 1
+        : `${a.subject.kind}/${a.subject.namespace ?? ''}/${a.subject.name}`.localeCompare(
+            `${b.subject.kind}/${b.subject.namespace ?? ''}/${b.subject.name}`,
+          ),
   );
 }

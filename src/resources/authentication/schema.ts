@@ -39,7 +39,10 @@ const TokenReviewStatusRef = builder.objectRef<TokenReviewStatus>('TokenReviewSt
 const TokenReviewInput = builder.inputType('TokenReviewInput', {
   fields: (t) => ({
     token: t.string({ required: true }),
-    audiences: t.stringList({ required: false, description: 'Audiences the reviewer accepts; default: the API audiences.' }),
+    audiences: t.stringList({
+      required: false,
+      description: 'Audiences the reviewer accepts; default: the API audiences.',
+    }),
   }),
 });
 

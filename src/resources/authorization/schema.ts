@@ -62,7 +62,14 @@ const SubjectAccessReviewStatusRef = builder.objectRef<AccessStatus>('SubjectAcc
 });
 
 type Attrs = {
-  resourceAttributes?: { namespace?: string | null; verb: string; group?: string | null; resource: string; subresource?: string | null; name?: string | null } | null;
+  resourceAttributes?: {
+    namespace?: string | null;
+    verb: string;
+    group?: string | null;
+    resource: string;
+    subresource?: string | null;
+    name?: string | null;
+  } | null;
   nonResourceAttributes?: { path: string; verb: string } | null;
 };
 
@@ -70,15 +77,37 @@ type Attrs = {
 function attributes(kind: string, input: Attrs): RequestAttributes {
   const r = input.resourceAttributes;
   const n = input.nonResourceAttributes;
-  if (r && n) throw invalid(kind, '', [field.invalid('spec.nonResourceAttributes', n, 'cannot be specified in combination with resourceAttributes')]);
-  if (!r && !n) throw invalid(kind, '', [field.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified')]);
+  if (r && n)
+    throw invalid(kind, '', [
+      field.invalid('spec.nonResourceAttributes', n, 'cannot be specified in combination with resourceAttributes'),
+    ]);
+  if (!r && !n)
+    throw invalid(kind, '', [
+      field.invalid(
+        'spec.resourceAttributes',
+        null,
+        'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      ),
+    ]);
   if (n) return { verb: n.verb, path: n.path };
-  return { verb: r!.verb, apiGroup: r!.group ?? '', resource: r!.resource, subresource: r!.subresource ?? '', namespace: r!.namespace ?? '', name: r!.name ?? '' };
+  return {
+    verb: r!.verb,
+    apiGroup: r!.group ?? '',
+    resource: r!.resource,
+    subresource: r!.subresource ?? '',
+    namespace: r!.namespace ?? '',
+    name: r!.name ?? '',
+  };
 }
 
 async function review(ctx: Context, attrs: Attributes): Promise<AccessStatus> {
   const decision = await ctx.authorizer.authorize(attrs);
-  return { allowed: decision.allowed, denied: false, reason: decision.reason, evaluationError: decision.evaluationError ?? '' };
+  return {
+    allowed: decision.allowed,
+    denied: false,
+    reason: decision.reason,
+    evaluationError: decision.evaluationError ?? '',
+  };
 }
 
 const ResourceRuleRef = builder.objectRef<PolicyRule>('ResourceRule').implement({
@@ -119,7 +148,8 @@ const WhoCanBindingRef = builder.objectRef<WhoCanEntry['bindings'][number]>('Who
 });
 
 const WhoCanEntryRef = builder.objectRef<WhoCanEntry>('WhoCanEntry').implement({
-  description: 'A subject allowed, and the bindings that allow it (none for system:masters, which RBAC does not decide).',
+  description:
+    'A subject allowed, and the bindings that allow it (none for system:masters, which RBAC does not decide).',
   fields: (t) => ({
     subject: t.field({ type: SubjectRef, resolve: (e) => e.subject as Subject }),
     bindings: t.field({ type: [WhoCanBindingRef], resolve: (e) => e.bindings }),
@@ -130,16 +160,27 @@ builder.queryFields((t) => ({
   subjectAccessReview: t.field({
     type: SubjectAccessReviewStatusRef,
     nullable: true,
-    description: 'Whether a user may do something (SubjectAccessReview). (RBAC: create subjectaccessreviews.authorization.k8s.io)',
+    description:
+      'Whether a user may do something (SubjectAccessReview). (RBAC: create subjectaccessreviews.authorization.k8s.io)',
     args: { input: t.arg({ type: SubjectAccessReviewInput, required: true }) },
     authScopes: { k8s: canDo('create', 'authorization.k8s.io', 'subjectaccessreviews') },
     resolve: (_root, { input }, ctx) => {
       const kind = 'SubjectAccessReview.authorization.k8s.io';
       const attrs = attributes(kind, input);
       if (!input.user && !input.groups?.length) {
-        throw invalid(kind, '', [field.invalid('spec.user', input.user ?? '', 'at least one of user or group must be specified')]);
+        throw invalid(kind, '', [
+          field.invalid('spec.user', input.user ?? '', 'at least one of user or group must be specified'),
+        ]);
       }
-      return review(ctx, { ...attrs, user: { username: input.user ?? '', uid: input.uid ?? '', groups: input.groups ?? [], extra: input.extra ?? {} } });
+      return review(ctx, {
+        ...attrs,
+        user: {
+          username: input.user ?? '',
+          uid: input.uid ?? '',
+          groups: input.groups ?? [],
+          extra: input.extra ?? {},
+        },
+      });
     },
   }),
   selfSubjectAccessReview: t.field({
@@ -149,7 +190,8 @@ builder.queryFields((t) => ({
       'Whether the caller may do something (SelfSubjectAccessReview). (RBAC: create selfsubjectaccessreviews.authorization.k8s.io, granted to every authenticated user by the bootstrap `system:basic-user` binding)',
     args: { input: t.arg({ type: SelfSubjectAccessReviewInput, required: true }) },
     authScopes: { k8s: canDo('create', 'authorization.k8s.io', 'selfsubjectaccessreviews') },
-    resolve: (_root, { input }, ctx) => review(ctx, { ...attributes('SelfSubjectAccessReview.authorization.k8s.io', input), user: ctx.user }),
+    resolve: (_root, { input }, ctx) =>
+      review(ctx, { ...attributes('SelfSubjectAccessReview.authorization.k8s.io', input), user: ctx.user }),
   }),
   selfSubjectRulesReview: t.field({
     type: SubjectRulesReviewStatusRef,
@@ -173,7 +215,7 @@ builder.queryFields((t) => ({
     type: [WhoCanEntryRef],
     nullable: true,
     description:
-      'Who may do something, and through which bindings. `resource` may name a subresource (`serviceaccounts/token`). The answer is read from the roles\' rules, so it asks to read them: (RBAC: list clusterrolebindings and clusterroles, and rolebindings and roles in the namespace)',
+      "Who may do something, and through which bindings. `resource` may name a subresource (`serviceaccounts/token`). The answer is read from the roles' rules, so it asks to read them: (RBAC: list clusterrolebindings and clusterroles, and rolebindings and roles in the namespace)",
     args: {
       verb: t.arg.string({ required: true }),
       resource: t.arg.string({ required: true }),
@@ -184,21 +226,26 @@ builder.queryFields((t) => ({
     // Which bindings allow a request says what their roles' rules hold (resourceNames included):
     // a caller who may not read those roles may not ask.
     authScopes: (_root, args) => {
-      const rbac = (resource: string, namespace = '') => canDo('list', 'rbac.authorization.k8s.io', resource, namespace);
+      const rbac = (resource: string, namespace = '') =>
+        canDo('list', 'rbac.authorization.k8s.io', resource, namespace);
       const questions = [rbac('clusterrolebindings'), rbac('clusterroles')];
       if (args.namespace) questions.push(rbac('rolebindings', args.namespace), rbac('roles', args.namespace));
       return allOf(questions);
     },
     resolve: (_root, args, ctx) => {
       const [resource, subresource = ''] = args.resource.split('/', 2);
-      return whoCan(ctx.rbac, {
-        verb: args.verb,
-        apiGroup: args.apiGroup ?? '',
-        resource,
-        subresource,
-        name: args.name ?? '',
-        path: '',
-      }, args.namespace ?? '');
+      return whoCan(
+        ctx.rbac,
+        {
+          verb: args.verb,
+          apiGroup: args.apiGroup ?? '',
+          resource,
+          subresource,
+          name: args.name ?? '',
+          path: '',
+        },
+        args.namespace ?? '',
+      );
     },
   }),
 }));

@@ -20,11 +20,19 @@ type AllOf = { k8s: RequestAttributes; $all?: AllOf };
 
 /** Scopes asking every one of several questions (a scope map has one `k8s` key, so they nest). */
 export function allOf(questions: RequestAttributes[]): { $all: AllOf } {
-  const nest = ([first, ...rest]: RequestAttributes[]): AllOf => (rest.length ? { k8s: first, $all: nest(rest) } : { k8s: first });
+  const nest = ([first, ...rest]: RequestAttributes[]): AllOf =>
+    rest.length ? { k8s: first, $all: nest(rest) } : { k8s: first };
   return { $all: nest(questions) };
 }
 
 /** A question about a resource that is not one of the stored kinds (reviews, signing keys). */
-export function canDo(verb: string, apiGroup: string, resource: string, namespace = '', name = '', subresource?: string): ResourceAttributes {
+export function canDo(
+  verb: string,
+  apiGroup: string,
+  resource: string,
+  namespace = '',
+  name = '',
+  subresource?: string,
+): ResourceAttributes {
   return { verb, apiGroup, resource, ...(subresource ? { subresource } : {}), namespace, name };
 }

@@ -48,7 +48,8 @@ function parseLabelSelector(text: string | null | undefined): Selector | undefin
   try {
     return parseSelector(text);
   } catch (err) {
-    if (err instanceof SelectorError) throw badRequest(`unable to parse labelSelector ${JSON.stringify(text)}: ${err.message}`);
+    if (err instanceof SelectorError)
+      throw badRequest(`unable to parse labelSelector ${JSON.stringify(text)}: ${err.message}`);
     throw err;
   }
 }
@@ -164,32 +165,33 @@ export function defineOperations<K extends Kind>(
     }),
   }));
 
-  if (input) builder.mutationFields((t) => ({
-    [`create${kind}`]: t.field({
-      type: ref,
-      nullable: true,
-      description: `Creates a ${kind}. (RBAC: create ${resource})`,
-      args: withNamespace(t.arg, true, { input: t.arg({ type: input, required: true }) }),
-      authScopes: (_root, args) => ({ k8s: can('create', kind, nsOf(args)) }),
-      resolve: (_root, args, ctx) => ctx.registry.create(kind, nsOf(args), read(args).input, writer(ctx)),
-    }),
-    [`update${kind}`]: t.field({
-      type: ref,
-      nullable: true,
-      description: `Updates a ${kind}: fields you send replace the stored ones, fields you omit are kept, \`null\` resets one. (RBAC: update ${resource})`,
-      args: withNamespace(t.arg, true, { input: t.arg({ type: input, required: true }) }),
-      authScopes: (_root, args) => ({ k8s: can('update', kind, nsOf(args), read(args).input.metadata?.name ?? '') }),
-      resolve: (_root, args, ctx) => ctx.registry.update(kind, nsOf(args), read(args).input, writer(ctx)),
-    }),
-    [`delete${kind}`]: t.field({
-      type: ref,
-      nullable: true,
-      description: `Deletes a ${kind} and returns it as last stored. (RBAC: delete ${resource})`,
-      args: withNamespace(t.arg, true, { name: t.arg.string({ required: true }) }),
-      authScopes: (_root, args) => ({ k8s: can('delete', kind, nsOf(args), read(args).name) }),
-      resolve: (_root, args, ctx) => ctx.registry.delete(kind, nsOf(args), read(args).name, writer(ctx)),
-    }),
-  }));
+  if (input)
+    builder.mutationFields((t) => ({
+      [`create${kind}`]: t.field({
+        type: ref,
+        nullable: true,
+        description: `Creates a ${kind}. (RBAC: create ${resource})`,
+        args: withNamespace(t.arg, true, { input: t.arg({ type: input, required: true }) }),
+        authScopes: (_root, args) => ({ k8s: can('create', kind, nsOf(args)) }),
+        resolve: (_root, args, ctx) => ctx.registry.create(kind, nsOf(args), read(args).input, writer(ctx)),
+      }),
+      [`update${kind}`]: t.field({
+        type: ref,
+        nullable: true,
+        description: `Updates a ${kind}: fields you send replace the stored ones, fields you omit are kept, \`null\` resets one. (RBAC: update ${resource})`,
+        args: withNamespace(t.arg, true, { input: t.arg({ type: input, required: true }) }),
+        authScopes: (_root, args) => ({ k8s: can('update', kind, nsOf(args), read(args).input.metadata?.name ?? '') }),
+        resolve: (_root, args, ctx) => ctx.registry.update(kind, nsOf(args), read(args).input, writer(ctx)),
+      }),
+      [`delete${kind}`]: t.field({
+        type: ref,
+        nullable: true,
+        description: `Deletes a ${kind} and returns it as last stored. (RBAC: delete ${resource})`,
+        args: withNamespace(t.arg, true, { name: t.arg.string({ required: true }) }),
+        authScopes: (_root, args) => ({ k8s: can('delete', kind, nsOf(args), read(args).name) }),
+        resolve: (_root, args, ctx) => ctx.registry.delete(kind, nsOf(args), read(args).name, writer(ctx)),
+      }),
+    }));
 
   if (namespaced) {
     const namespaceRef = namespaceRefs.ref;

@@ -40,7 +40,9 @@ builder.scalarType('StringMap', {
 
 function parseStringListMap(value: unknown): Record<string, string[]> {
   const bad = () =>
-    new GraphQLError('StringListMap must be an object whose values are lists of strings', { extensions: { code: 'BAD_REQUEST' } });
+    new GraphQLError('StringListMap must be an object whose values are lists of strings', {
+      extensions: { code: 'BAD_REQUEST' },
+    });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad();
   const out = dict<string[]>();
   for (const [k, v] of Object.entries(value)) {

@@ -30,8 +30,15 @@ const IssuedTokenSpecRef = builder.objectRef<IssuedToken['spec']>('IssuedTokenSp
     serviceAccountName: t.exposeString('serviceAccountName'),
     serviceAccountUID: t.exposeString('serviceAccountUID'),
     audiences: t.exposeStringList('audiences'),
-    boundObjectRef: t.field({ type: BoundObjectReferenceRef, nullable: true, resolve: (s) => s.boundObjectRef ?? null }),
-    expirationTimestamp: t.expose('expirationTimestamp', { type: 'DateTime', description: 'When the token itself (`exp`) expires.' }),
+    boundObjectRef: t.field({
+      type: BoundObjectReferenceRef,
+      nullable: true,
+      resolve: (s) => s.boundObjectRef ?? null,
+    }),
+    expirationTimestamp: t.expose('expirationTimestamp', {
+      type: 'DateTime',
+      description: 'When the token itself (`exp`) expires.',
+    }),
     keyID: t.exposeString('keyID', { description: 'The kid of the key that signed it.' }),
     issuedTo: t.exposeString('issuedTo', { description: 'The user who asked for it.' }),
   }),
@@ -48,7 +55,7 @@ const IssuedTokenStatusRef = builder.objectRef<IssuedToken['status']>('IssuedTok
 const IssuedTokenRef = builder.objectRef<IssuedToken>('IssuedToken');
 builder.node(IssuedTokenRef, {
   ...nodeBasics('IssuedToken'),
-  description: 'The record of a token Keyway issued (never the token). Its name is the token\'s jti.',
+  description: "The record of a token Keyway issued (never the token). Its name is the token's jti.",
   fields: (t) => ({
     metadata: t.field({ type: ObjectMetaRef, resolve: (r) => r.metadata }),
     spec: t.field({ type: IssuedTokenSpecRef, resolve: (r) => r.spec }),
@@ -62,7 +69,8 @@ builder.objectField(ServiceAccountRef, 'issuedTokens', (t) =>
   t.field({
     type: connection,
     nullable: true,
-    description: 'Records of the tokens issued for this ServiceAccount. (RBAC: list issuedtokens.authentication.keyway.dev)',
+    description:
+      'Records of the tokens issued for this ServiceAccount. (RBAC: list issuedtokens.authentication.keyway.dev)',
     args: listArgs(t.arg),
     authScopes: (sa) => ({ k8s: can('list', 'IssuedToken', sa.metadata.namespace) }),
     resolve: (sa, args, ctx) =>
@@ -86,7 +94,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** @throws INVALID unless a jti (a lower-case UUID, as Keyway issues them). */
 function checkJti(jti: string): void {
-  if (!UUID.test(jti)) throw invalid('IssuedToken', '', [field.invalidOmitted('jti', 'must be the jti of an issued token (a UUID)')]);
+  if (!UUID.test(jti))
+    throw invalid('IssuedToken', '', [field.invalidOmitted('jti', 'must be the jti of an issued token (a UUID)')]);
 }
 
 /**
@@ -125,9 +134,11 @@ builder.mutationFields((t) => ({
     type: RevokeResultRef,
     nullable: true,
     description:
-      'Ends every token of a ServiceAccount, in one transaction: revokes the tokens issued so far and marks its legacy token Secrets `kubernetes.io/legacy-token-invalid-since` (as Kubernetes\' legacy token cleaner does). (RBAC: update issuedtokens.authentication.keyway.dev and update secrets, in the namespace)',
+      "Ends every token of a ServiceAccount, in one transaction: revokes the tokens issued so far and marks its legacy token Secrets `kubernetes.io/legacy-token-invalid-since` (as Kubernetes' legacy token cleaner does). (RBAC: update issuedtokens.authentication.keyway.dev and update secrets, in the namespace)",
     args: { namespace: t.arg.string({ required: true }), name: t.arg.string({ required: true }) },
-    authScopes: (_root, args) => allOf([can('update', 'IssuedToken', args.namespace), can('update', 'Secret', args.namespace)]),
-    resolve: (_root, args, ctx) => ctx.revoker.revokeAll(args.namespace, args.name, { user: ctx.user, authorizer: ctx.authz }),
+    authScopes: (_root, args) =>
+      allOf([can('update', 'IssuedToken', args.namespace), can('update', 'Secret', args.namespace)]),
+    resolve: (_root, args, ctx) =>
+      ctx.revoker.revokeAll(args.namespace, args.name, { user: ctx.user, authorizer: ctx.authz }),
   }),
 }));

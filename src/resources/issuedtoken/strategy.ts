@@ -21,7 +21,8 @@ export const issuedTokenStrategy: Strategy<IssuedToken> = {
   validateUpdate(record, old) {
     const errs = [];
     if (!jsonEqual(record.spec, old.spec)) errs.push(field.forbidden('spec', 'field is immutable'));
-    if (old.status.revoked && !record.status.revoked) errs.push(field.forbidden('status.revoked', 'a revoked token stays revoked'));
+    if (old.status.revoked && !record.status.revoked)
+      errs.push(field.forbidden('status.revoked', 'a revoked token stays revoked'));
     return errs;
   },
 };

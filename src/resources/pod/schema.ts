@@ -105,7 +105,11 @@ const DownwardAPIProjectionRef = builder.objectRef<DownwardAPIProjection>('Downw
 });
 const VolumeProjectionRef = builder.objectRef<ProjectedSource>('VolumeProjection').implement({
   fields: (t) => ({
-    serviceAccountToken: t.field({ type: TokenProjectionRef, nullable: true, resolve: (s) => s.serviceAccountToken ?? null }),
+    serviceAccountToken: t.field({
+      type: TokenProjectionRef,
+      nullable: true,
+      resolve: (s) => s.serviceAccountToken ?? null,
+    }),
     secret: t.field({ type: SecretProjectionRef, nullable: true, resolve: (s) => s.secret ?? null }),
     configMap: t.field({ type: ConfigMapProjectionRef, nullable: true, resolve: (s) => s.configMap ?? null }),
     downwardAPI: t.field({ type: DownwardAPIProjectionRef, nullable: true, resolve: (s) => s.downwardAPI ?? null }),
@@ -152,9 +156,15 @@ builder.node(PodRef, {
       type: ServiceAccountRef,
       nullable: true,
       description: 'The ServiceAccount this Pod runs as, or null if it no longer exists. (RBAC: get serviceaccounts)',
-      authScopes: (p) => ({ k8s: can('get', 'ServiceAccount', p.metadata.namespace, p.spec.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT) }),
+      authScopes: (p) => ({
+        k8s: can('get', 'ServiceAccount', p.metadata.namespace, p.spec.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT),
+      }),
       resolve: (p, _args, ctx) =>
-        ctx.objects.load('ServiceAccount', p.metadata.namespace ?? '', p.spec.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT),
+        ctx.objects.load(
+          'ServiceAccount',
+          p.metadata.namespace ?? '',
+          p.spec.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT,
+        ),
     }),
   }),
 });
@@ -212,7 +222,10 @@ const ObjectFieldSelectorInput = builder.inputType('ObjectFieldSelectorInput', {
   fields: (t) => ({ apiVersion: t.string({ required: false }), fieldPath: t.string({ required: true }) }),
 });
 const DownwardAPIFileInput = builder.inputType('DownwardAPIVolumeFileInput', {
-  fields: (t) => ({ path: t.string({ required: true }), fieldRef: t.field({ type: ObjectFieldSelectorInput, required: false }) }),
+  fields: (t) => ({
+    path: t.string({ required: true }),
+    fieldRef: t.field({ type: ObjectFieldSelectorInput, required: false }),
+  }),
 });
 const DownwardAPIProjectionInput = builder.inputType('DownwardAPIProjectionInput', {
   fields: (t) => ({ items: t.field({ type: [DownwardAPIFileInput], required: false }) }),
@@ -255,7 +268,11 @@ const PodSpecInput = builder.inputType('PodSpecInput', {
 const PodInput = builder.inputType('PodInput', {
   fields: (t) => ({
     metadata: t.field({ type: ObjectMetaInputRef, required: true }),
-    spec: t.field({ type: PodSpecInput, required: false, description: 'Required on create; after that only metadata may change.' }),
+    spec: t.field({
+      type: PodSpecInput,
+      required: false,
+      description: 'Required on create; after that only metadata may change.',
+    }),
   }),
 });
 

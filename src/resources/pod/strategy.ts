@@ -8,7 +8,16 @@
  * files, `envFrom`), the path is Kubernetes' own, kept so that clients see the same message.
  */
 import { jsonEqual } from '../../util/maps.js';
-import type { Container, EnvFromSource, EnvVar, Pod, ProjectedSource, SecretKeySelector, Volume, VolumeMount } from '../../apis/core.js';
+import type {
+  Container,
+  EnvFromSource,
+  EnvVar,
+  Pod,
+  ProjectedSource,
+  SecretKeySelector,
+  Volume,
+  VolumeMount,
+} from '../../apis/core.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { field, Path, type ErrorList } from '../../validation/field.js';
 import {
@@ -26,7 +35,13 @@ type FieldSelector = NonNullable<DownwardAPIFile['fieldRef']>;
 const FILE_MODE_MSG = 'must be a number between 0 and 0777 (octal), both inclusive';
 
 /** Field paths a downward API volume file may name (`validVolumeDownwardAPIFieldPathExpressions`, sorted). */
-const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
+const VOLUME_FIELD_PATHS = [
+  'metadata.annotations',
+  'metadata.labels',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+];
 
 /** Field labels `ConvertDownwardAPIFieldLabel` accepts for v1 Pods (`spec.host` is renamed). */
 const POD_FIELD_LABELS = new Set([
@@ -43,14 +58,16 @@ const POD_FIELD_LABELS = new Set([
 ]);
 
 /** Each message as an Invalid error at `at`. */
-const invalids = (at: Path, value: string, msgs: string[]): ErrorList => msgs.map((msg) => field.invalid(at, value, msg));
+const invalids = (at: Path, value: string, msgs: string[]): ErrorList =>
+  msgs.map((msg) => field.invalid(at, value, msg));
 
 /** `ValidateLocalNonReservedPath`: relative, no `..` element, not starting with `..`. */
 function validateLocalNonReservedPath(target: string, at: Path): ErrorList {
   const errs: ErrorList = [];
   if (target.startsWith('/')) errs.push(field.invalid(at, target, 'must be a relative path'));
   if (target.split('/').includes('..')) errs.push(field.invalid(at, target, "must not contain '..'"));
-  if (target.startsWith('..') && !target.startsWith('../')) errs.push(field.invalid(at, target, "must not start with '..'"));
+  if (target.startsWith('..') && !target.startsWith('../'))
+    errs.push(field.invalid(at, target, "must not start with '..'"));
   return errs;
 }
 
@@ -77,7 +94,8 @@ function validateObjectFieldSelector(fs: FieldSelector, at: Path): ErrorList {
   const subscripted = splitSubscript(fs.fieldPath);
   if (subscripted) {
     const [path, subscript] = subscripted;
-    if (path === 'metadata.annotations') return invalids(at, subscript.toLowerCase(), isQualifiedName(subscript.toLowerCase()));
+    if (path === 'metadata.annotations')
+      return invalids(at, subscript.toLowerCase(), isQualifiedName(subscript.toLowerCase()));
     if (path === 'metadata.labels') return invalids(at, subscript, isQualifiedName(subscript));
     return converting(`field label does not support subscript: ${fs.fieldPath}`);
   }
@@ -146,7 +164,9 @@ function validateProjectionSources(sources: ProjectedSource[], at: Path): ErrorL
         errs.push(field.invalid(seconds, token.expirationSeconds, 'may not specify a duration less than 10 minutes'));
       }
       if (token.expirationSeconds != null && token.expirationSeconds > 2 ** 32) {
-        errs.push(field.invalid(seconds, token.expirationSeconds, 'may not specify a duration larger than 2^32 seconds'));
+        errs.push(
+          field.invalid(seconds, token.expirationSeconds, 'may not specify a duration larger than 2^32 seconds'),
+        );
       }
       // Kubernetes reports the token's path at `projected.path`.
       if (!token.path) errs.push(field.required(at.child('path')));
@@ -174,7 +194,8 @@ function validateVolumeSource(volume: Volume, at: Path): ErrorList {
       kinds++;
       // validateProjectedVolumeSource
       const mode = volume.projected.defaultMode;
-      if (mode != null && (mode < 0 || mode > 0o777)) errs.push(field.invalid(projected.child('defaultMode'), mode, FILE_MODE_MSG));
+      if (mode != null && (mode < 0 || mode > 0o777))
+        errs.push(field.invalid(projected.child('defaultMode'), mode, FILE_MODE_MSG));
       errs.push(...validateProjectionSources(volume.projected.sources ?? [], projected));
     }
   }
@@ -226,7 +247,13 @@ function validateEnv(env: EnvVar[], at: Path): ErrorList {
       errs.push(...validateSecretKeySelector(ev.valueFrom.secretKeyRef, from.child('secretKeyRef')));
     }
     if (sources === 0) {
-      errs.push(field.invalid(from, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+      errs.push(
+        field.invalid(
+          from,
+          '',
+          'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
+        ),
+      );
     } else if (ev.value) {
       errs.push(field.invalid(from, '', 'may not be specified when `value` is not empty'));
     }
@@ -259,7 +286,8 @@ function validateVolumeMounts(mounts: VolumeMount[], volumes: Set<string>, at: P
     if (!mount.name) errs.push(field.required(here.child('name')));
     if (!volumes.has(mount.name)) errs.push(field.notFound(here.child('name'), mount.name));
     if (!mount.mountPath) errs.push(field.required(here.child('mountPath')));
-    if (mountPaths.has(mount.mountPath)) errs.push(field.invalid(here.child('mountPath'), mount.mountPath, 'must be unique'));
+    if (mountPaths.has(mount.mountPath))
+      errs.push(field.invalid(here.child('mountPath'), mount.mountPath, 'must be unique'));
     mountPaths.add(mount.mountPath);
   });
   return errs;
@@ -308,9 +336,14 @@ export function validatePodSpec(pod: Pod): ErrorList {
   const containers = pod.spec?.containers ?? [];
   const { names: volumes, errs } = validateVolumes(pod.spec?.volumes ?? [], spec.child('volumes'));
   errs.push(...validateContainers(containers, volumes, spec.child('containers')));
-  errs.push(...validateInitContainers(pod.spec?.initContainers ?? [], containers, volumes, spec.child('initContainers')));
+  errs.push(
+    ...validateInitContainers(pod.spec?.initContainers ?? [], containers, volumes, spec.child('initContainers')),
+  );
   const serviceAccountName = pod.spec?.serviceAccountName;
-  if (serviceAccountName) errs.push(...invalids(spec.child('serviceAccountName'), serviceAccountName, isDNS1123Subdomain(serviceAccountName)));
+  if (serviceAccountName)
+    errs.push(
+      ...invalids(spec.child('serviceAccountName'), serviceAccountName, isDNS1123Subdomain(serviceAccountName)),
+    );
   const nodeName = pod.spec?.nodeName;
   if (nodeName) errs.push(...invalids(spec.child('nodeName'), nodeName, isDNS1123Subdomain(nodeName)));
   return errs;
@@ -325,7 +358,12 @@ export const podStrategy: Strategy<Pod> = {
   prepareForUpdate: (pod) => pod,
   validateUpdate(pod, old) {
     if (!jsonEqual(pod.spec, old.spec)) {
-      return [field.forbidden('spec', 'pod updates may not change fields other than `metadata.labels` and `metadata.annotations`')];
+      return [
+        field.forbidden(
+          'spec',
+          'pod updates may not change fields other than `metadata.labels` and `metadata.annotations`',
+        ),
+      ];
     }
     return [];
   },

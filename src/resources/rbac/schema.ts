@@ -55,11 +55,13 @@ const SubjectInput = builder.inputType('SubjectInput', {
   fields: (t) => ({
     kind: t.string({ required: true, description: '`User`, `Group` or `ServiceAccount`.' }),
     name: t.string({ required: true }),
-    namespace: t.string({ required: false, description: 'For ServiceAccounts; in a RoleBinding it defaults to the binding\'s.' }),
+    namespace: t.string({
+      required: false,
+      description: "For ServiceAccounts; in a RoleBinding it defaults to the binding's.",
+    }),
     apiGroup: t.string({ required: false }),
   }),
 });
-
 
 /** A role kind: its object type with `rules`, its input, and its operations. */
 function defineRoleKind<K extends 'Role' | 'ClusterRole'>(kind: K) {
@@ -94,7 +96,11 @@ function defineBindingKind<K extends 'RoleBinding' | 'ClusterRoleBinding'>(kind:
   const input = builder.inputType(`${kind}Input` as string, {
     fields: (t) => ({
       metadata: t.field({ type: ObjectMetaInputRef, required: true }),
-      roleRef: t.field({ type: RoleRefInput, required: false, description: 'Required on create; cannot change after.' }),
+      roleRef: t.field({
+        type: RoleRefInput,
+        required: false,
+        description: 'Required on create; cannot change after.',
+      }),
       subjects: t.field({ type: [SubjectInput], required: false }),
     }),
   });

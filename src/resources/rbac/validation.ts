@@ -11,11 +11,21 @@ export function validatePolicyRule(rule: PolicyRule, namespaced: boolean, at: Pa
   if (rule.verbs.length === 0) errs.push(field.required(at.child('verbs'), 'verbs must contain at least one value'));
   if (rule.nonResourceURLs.length > 0) {
     if (namespaced) {
-      errs.push(field.invalid(at.child('nonResourceURLs'), rule.nonResourceURLs, 'namespaced rules cannot apply to non-resource URLs'));
+      errs.push(
+        field.invalid(
+          at.child('nonResourceURLs'),
+          rule.nonResourceURLs,
+          'namespaced rules cannot apply to non-resource URLs',
+        ),
+      );
     }
     if (rule.apiGroups.length || rule.resources.length || rule.resourceNames.length) {
       errs.push(
-        field.invalid(at.child('nonResourceURLs'), rule.nonResourceURLs, 'rules cannot apply to both regular resources and non-resource URLs'),
+        field.invalid(
+          at.child('nonResourceURLs'),
+          rule.nonResourceURLs,
+          'rules cannot apply to both regular resources and non-resource URLs',
+        ),
       );
     }
     return errs;
@@ -52,13 +62,16 @@ export function validateSubject(subject: Subject, namespaced: boolean, at: Path)
   if (!subject.name) errs.push(field.required(at.child('name')));
   switch (subject.kind) {
     case 'ServiceAccount':
-      if (subject.name) for (const msg of isDNS1123Subdomain(subject.name)) errs.push(field.invalid(at.child('name'), subject.name, msg));
+      if (subject.name)
+        for (const msg of isDNS1123Subdomain(subject.name))
+          errs.push(field.invalid(at.child('name'), subject.name, msg));
       if (subject.apiGroup) errs.push(field.notSupported(at.child('apiGroup'), subject.apiGroup, ['']));
       if (!namespaced && !subject.namespace) errs.push(field.required(at.child('namespace')));
       break;
     case 'User':
     case 'Group':
-      if (subject.apiGroup !== RBAC_GROUP) errs.push(field.notSupported(at.child('apiGroup'), subject.apiGroup, [RBAC_GROUP]));
+      if (subject.apiGroup !== RBAC_GROUP)
+        errs.push(field.notSupported(at.child('apiGroup'), subject.apiGroup, [RBAC_GROUP]));
       break;
     default:
       errs.push(field.notSupported(at.child('kind'), subject.kind, ['ServiceAccount', 'User', 'Group']));

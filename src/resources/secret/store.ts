@@ -9,10 +9,14 @@ const isTokenSecret = sql`${objects.body} ->> 'type' = ${SERVICE_ACCOUNT_TOKEN_T
 
 /** Token Secrets of one ServiceAccount (by name) in a namespace. */
 export function tokenSecretsOf(reader: StoreReader, namespace: string, serviceAccount: string): Promise<Secret[]> {
-  return reader.where('Secret', sql`${isTokenSecret} and ${objects.annotations} ->> ${SERVICE_ACCOUNT_NAME_ANNOTATION} = ${serviceAccount}`, {
-    namespace,
-    limit: 10_000,
-  });
+  return reader.where(
+    'Secret',
+    sql`${isTokenSecret} and ${objects.annotations} ->> ${SERVICE_ACCOUNT_NAME_ANNOTATION} = ${serviceAccount}`,
+    {
+      namespace,
+      limit: 10_000,
+    },
+  );
 }
 
 /** Every token Secret (for resyncs and key retirement). */

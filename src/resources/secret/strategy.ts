@@ -22,7 +22,8 @@ type SecretInput = Secret & { stringData?: Record<string, string> };
 function normalize(secret: SecretInput): Secret {
   const { stringData, ...rest } = secret;
   const data = dict(Object.entries(rest.data ?? {}));
-  for (const [key, value] of Object.entries(stringData ?? {})) data[key] = Buffer.from(value, 'utf8').toString('base64');
+  for (const [key, value] of Object.entries(stringData ?? {}))
+    data[key] = Buffer.from(value, 'utf8').toString('base64');
   return { ...rest, type: rest.type || 'Opaque', data };
 }
 
@@ -39,7 +40,9 @@ function validateSecret(secret: Secret): ErrorList {
     for (const msg of isConfigMapKey(key)) errs.push(field.invalid(dataPath.key(key), key, msg));
     const raw = decoded(value);
     if (!raw) {
-      errs.push(field.invalid(dataPath.key(key), REDACTED, 'must be base64-encoded (RFC 4648, standard alphabet, padded)'));
+      errs.push(
+        field.invalid(dataPath.key(key), REDACTED, 'must be base64-encoded (RFC 4648, standard alphabet, padded)'),
+      );
       continue;
     }
     bytes.set(key, raw);

@@ -44,7 +44,10 @@ builder.node(ServiceAccountRef, {
       description: 'Copied to Pods of this account that name none.',
       resolve: (sa) => references(sa, 'imagePullSecrets'),
     }),
-    automountServiceAccountToken: t.boolean({ nullable: true, resolve: (sa) => sa.automountServiceAccountToken ?? null }),
+    automountServiceAccountToken: t.boolean({
+      nullable: true,
+      resolve: (sa) => sa.automountServiceAccountToken ?? null,
+    }),
   }),
 });
 

@@ -12,7 +12,11 @@ const SigningKeyRef = builder.objectRef<SigningKey>('SigningKey').implement({
     active: t.boolean({ description: 'New tokens are signed with this key.', resolve: (k) => !k.retiredAt }),
     source: t.exposeString('source', { description: '`generated`, or `file` (KEYWAY_SIGNING_KEY_FILE).' }),
     createdAt: t.field({ type: 'DateTime', resolve: (k) => formatTime(k.createdAt) }),
-    retiredAt: t.field({ type: 'DateTime', nullable: true, resolve: (k) => (k.retiredAt ? formatTime(k.retiredAt) : null) }),
+    retiredAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: (k) => (k.retiredAt ? formatTime(k.retiredAt) : null),
+    }),
   }),
 });
 

@@ -12,16 +12,21 @@ const TokenRequestStatusRef = builder.objectRef<TokenRequestStatus>('TokenReques
   fields: (t) => ({
     token: t.exposeString('token'),
     expirationTimestamp: t.expose('expirationTimestamp', { type: 'DateTime' }),
-    warnings: t.exposeStringList('warnings', { description: 'What kube-apiserver would send as Warning headers (a shortened expiration).' }),
+    warnings: t.exposeStringList('warnings', {
+      description: 'What kube-apiserver would send as Warning headers (a shortened expiration).',
+    }),
   }),
 });
 
 const BoundObjectReferenceInput = builder.inputType('BoundObjectReferenceInput', {
   fields: (t) => ({
-    kind: t.string({ required: true, description: '`Pod` or `Secret`, in the ServiceAccount\'s namespace.' }),
+    kind: t.string({ required: true, description: "`Pod` or `Secret`, in the ServiceAccount's namespace." }),
     apiVersion: t.string({ required: false, description: 'Default `v1`.' }),
     name: t.string({ required: true }),
-    uid: t.string({ required: false, description: 'If set, must be the object\'s uid (a recreated object has another).' }),
+    uid: t.string({
+      required: false,
+      description: "If set, must be the object's uid (a recreated object has another).",
+    }),
   }),
 });
 

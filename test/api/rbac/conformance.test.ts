@@ -10,8 +10,12 @@ import { gqlAs, startTestApp, type TestApp } from '../../helpers/app.js';
 import { ENGINES } from '../../helpers/engines.js';
 import { inputOf, type RbacVector, type VectorBinding, type VectorRole } from '../../helpers/rbac.js';
 
-const rbacVectors = JSON.parse(readFileSync(new URL('../../fixtures/rbac-vectors.json', import.meta.url), 'utf8')) as RbacVector[];
-const escalationVectors = JSON.parse(readFileSync(new URL('../../fixtures/escalation-vectors.json', import.meta.url), 'utf8')) as any[];
+const rbacVectors = JSON.parse(
+  readFileSync(new URL('../../fixtures/rbac-vectors.json', import.meta.url), 'utf8'),
+) as RbacVector[];
+const escalationVectors = JSON.parse(
+  readFileSync(new URL('../../fixtures/escalation-vectors.json', import.meta.url), 'utf8'),
+) as any[];
 
 const SAR = `query ($input: SubjectAccessReviewInput!) { subjectAccessReview(input: $input) { allowed denied reason } }`;
 const mutation = (verb: 'create' | 'update', kind: string, namespaced: boolean) =>
@@ -35,23 +39,33 @@ describe.each(ENGINES)('RBAC conformance through the API (%s)', (engine) => {
     const made: (VectorRole | VectorBinding)[] = [];
     for (const o of objects) {
       await ensureNamespace(o.namespace ?? '');
-      const res = await t.gql(mutation('create', o.kind, namespacedKind(o.kind)), { ns: o.namespace, input: inputOf(o) });
+      const res = await t.gql(mutation('create', o.kind, namespacedKind(o.kind)), {
+        ns: o.namespace,
+        input: inputOf(o),
+      });
       // Kubernetes' validation refuses some test objects too (a ClusterRoleBinding to a
       // ServiceAccount without a namespace): such an object simply does not exist.
       if (res.errors) expect(res.errors[0].extensions.code).toBe('INVALID');
       else made.push(o);
     }
     return async () => {
-      for (const o of made.reverse()) await t.ok(remove(o.kind, namespacedKind(o.kind)), { ns: o.namespace, name: o.name });
+      for (const o of made.reverse())
+        await t.ok(remove(o.kind, namespacedKind(o.kind)), { ns: o.namespace, name: o.name });
     };
   }
 
   beforeAll(async () => {
     t = await startTestApp(engine, { controllers: false });
     // An empty policy: the vectors assume nothing but their own objects.
-    for (const [kind, list] of [['ClusterRoleBinding', 'clusterRoleBindings'], ['ClusterRole', 'clusterRoles'], ['RoleBinding', 'roleBindings'], ['Role', 'roles']] as const) {
+    for (const [kind, list] of [
+      ['ClusterRoleBinding', 'clusterRoleBindings'],
+      ['ClusterRole', 'clusterRoles'],
+      ['RoleBinding', 'roleBindings'],
+      ['Role', 'roles'],
+    ] as const) {
       const data = await t.ok(`{ ${list}(first: 1000) { edges { node { metadata { name namespace } } } } }`);
-      for (const { node } of data[list].edges) await t.ok(remove(kind, namespacedKind(kind)), { ns: node.metadata.namespace, name: node.metadata.name });
+      for (const { node } of data[list].edges)
+        await t.ok(remove(kind, namespacedKind(kind)), { ns: node.metadata.namespace, name: node.metadata.name });
     }
   });
   afterAll(() => t.close());
@@ -65,7 +79,16 @@ describe.each(ENGINES)('RBAC conformance through the API (%s)', (engine) => {
         groups: q.groups,
         ...(q.nonResourcePath
           ? { nonResourceAttributes: { path: q.nonResourcePath, verb: q.verb } }
-          : { resourceAttributes: { namespace: q.namespace, verb: q.verb, group: q.apiGroup, resource: q.resource, subresource: q.subresource, name: q.name } }),
+          : {
+              resourceAttributes: {
+                namespace: q.namespace,
+                verb: q.verb,
+                group: q.apiGroup,
+                resource: q.resource,
+                subresource: q.subresource,
+                name: q.name,
+              },
+            }),
       };
       const data = await t.ok(SAR, { input });
       expect(data.subjectAccessReview.allowed).toBe(v.allowed);
@@ -75,12 +98,25 @@ describe.each(ENGINES)('RBAC conformance through the API (%s)', (engine) => {
     }
   });
 
-  const rolesRule = (verbs: string[]): PolicyRule => ({ verbs, apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'clusterroles'], resourceNames: [], nonResourceURLs: [] });
+  const rolesRule = (verbs: string[]): PolicyRule => ({
+    verbs,
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['roles', 'clusterroles'],
+    resourceNames: [],
+    nonResourceURLs: [],
+  });
   const grant = (user: string, name: string, rules: PolicyRule[]): (VectorRole | VectorBinding)[] => [
     { kind: 'ClusterRole', namespace: null, name, rules },
-    { kind: 'ClusterRoleBinding', namespace: null, name, roleRef: { kind: 'ClusterRole', name }, subjects: [{ kind: 'User', name: user, namespace: '' }] },
+    {
+      kind: 'ClusterRoleBinding',
+      namespace: null,
+      name,
+      roleRef: { kind: 'ClusterRole', name },
+      subjects: [{ kind: 'User', name: user, namespace: '' }],
+    },
   ];
-  const valid = (r: PolicyRule) => r.verbs.length > 0 && !(r.nonResourceURLs.length && (r.resources.length || r.apiGroups.length));
+  const valid = (r: PolicyRule) =>
+    r.verbs.length > 0 && !(r.nonResourceURLs.length && (r.resources.length || r.apiGroups.length));
 
   it.each(
     escalationVectors
@@ -88,9 +124,14 @@ describe.each(ENGINES)('RBAC conformance through the API (%s)', (engine) => {
       .map((v, i) => [i, v.source, v] as const),
   )('escalation (covers) #%i %s: a role may hold only rules its writer holds', async (i, _s, v) => {
     const user = `owner-${i}`;
-    const cleanup = await install([...grant(user, `owned-${i}`, v.ownerRules), ...grant(user, `writer-${i}`, [rolesRule(['create'])])]);
+    const cleanup = await install([
+      ...grant(user, `owned-${i}`, v.ownerRules),
+      ...grant(user, `writer-${i}`, [rolesRule(['create'])]),
+    ]);
     try {
-      const res = await gqlAs(t, { user }, mutation('create', 'ClusterRole', false), { input: { metadata: { name: `servant-${i}` }, rules: v.servantRules } });
+      const res = await gqlAs(t, { user }, mutation('create', 'ClusterRole', false), {
+        input: { metadata: { name: `servant-${i}` }, rules: v.servantRules },
+      });
       if (v.covered) {
         expect(res.errors).toBeUndefined();
         await t.ok(remove('ClusterRole', false), { name: `servant-${i}` });
@@ -103,29 +144,38 @@ describe.each(ENGINES)('RBAC conformance through the API (%s)', (engine) => {
     }
   });
 
-  it.each(escalationVectors.filter((v) => v.type === 'writeRole').map((v, i) => [i, v.source, v.operation, v] as const))(
-    'escalation (writeRole) #%i %s %s',
-    async (i, _s, operation, v) => {
-      const setup = [...v.existingRbac.roles, ...v.existingRbac.bindings];
-      // the user may write roles at all; `escalate` too when the vector says so
-      setup.push(...grant(v.user.name, `role-writer-${i}`, [rolesRule(v.escalateVerbAuthorized ? ['create', 'update', 'escalate'] : ['create', 'update'])]));
-      const object = v.object as VectorRole;
-      if (operation === 'update') setup.push({ ...object, rules: [] });
-      const cleanup = await install(setup);
-      try {
-        const namespaced = object.kind === 'Role';
-        await ensureNamespace(object.namespace ?? "");
-        const res = await gqlAs(t, { user: v.user.name, groups: v.user.groups }, mutation(operation, object.kind, namespaced), {
+  it.each(
+    escalationVectors.filter((v) => v.type === 'writeRole').map((v, i) => [i, v.source, v.operation, v] as const),
+  )('escalation (writeRole) #%i %s %s', async (i, _s, operation, v) => {
+    const setup = [...v.existingRbac.roles, ...v.existingRbac.bindings];
+    // the user may write roles at all; `escalate` too when the vector says so
+    setup.push(
+      ...grant(v.user.name, `role-writer-${i}`, [
+        rolesRule(v.escalateVerbAuthorized ? ['create', 'update', 'escalate'] : ['create', 'update']),
+      ]),
+    );
+    const object = v.object as VectorRole;
+    if (operation === 'update') setup.push({ ...object, rules: [] });
+    const cleanup = await install(setup);
+    try {
+      const namespaced = object.kind === 'Role';
+      await ensureNamespace(object.namespace ?? '');
+      const res = await gqlAs(
+        t,
+        { user: v.user.name, groups: v.user.groups },
+        mutation(operation, object.kind, namespaced),
+        {
           ns: object.namespace,
           input: inputOf(object),
-        });
-        expect(res.errors === undefined).toBe(v.allowed);
-        if (operation === 'create' && !res.errors) await t.ok(remove(object.kind, namespaced), { ns: object.namespace, name: object.name });
-      } finally {
-        await cleanup();
-      }
-    },
-  );
+        },
+      );
+      expect(res.errors === undefined).toBe(v.allowed);
+      if (operation === 'create' && !res.errors)
+        await t.ok(remove(object.kind, namespaced), { ns: object.namespace, name: object.name });
+    } finally {
+      await cleanup();
+    }
+  });
 
   it.each(escalationVectors.filter((v) => v.type === 'createBinding').map((v, i) => [i, v.source, v] as const))(
     'escalation (createBinding) #%i %s',
@@ -135,10 +185,15 @@ describe.each(ENGINES)('RBAC conformance through the API (%s)', (engine) => {
         const object = v.object as VectorBinding;
         const namespaced = object.kind === 'RoleBinding';
         await ensureNamespace(object.namespace ?? '');
-        const res = await gqlAs(t, { user: v.user.name, groups: v.user.groups }, mutation('create', object.kind, namespaced), {
-          ns: object.namespace,
-          input: inputOf(object),
-        });
+        const res = await gqlAs(
+          t,
+          { user: v.user.name, groups: v.user.groups },
+          mutation('create', object.kind, namespaced),
+          {
+            ns: object.namespace,
+            input: inputOf(object),
+          },
+        );
         expect(res.errors === undefined).toBe(v.allowed);
         if (!res.errors) await t.ok(remove(object.kind, namespaced), { ns: object.namespace, name: object.name });
         else expect(res.errors[0].extensions.code).toBe('FORBIDDEN');

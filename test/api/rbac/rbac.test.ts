@@ -12,9 +12,12 @@ import { token } from '../../helpers/tokens.js';
 const SA = (ns: string, name: string) => `system:serviceaccount:${ns}:${name}`;
 
 async function sar(t: TestApp, user: string, groups: string[], attrs: object) {
-  const data = await t.ok('query ($i: SubjectAccessReviewInput!) { subjectAccessReview(input: $i) { allowed denied reason evaluationError } }', {
-    i: { user, groups, ...attrs },
-  });
+  const data = await t.ok(
+    'query ($i: SubjectAccessReviewInput!) { subjectAccessReview(input: $i) { allowed denied reason evaluationError } }',
+    {
+      i: { user, groups, ...attrs },
+    },
+  );
   return data.subjectAccessReview;
 }
 
@@ -30,14 +33,24 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
   afterAll(() => t.close());
 
   describe('bootstrap policy', () => {
-    it.each(['cluster-admin', 'admin', 'edit', 'view', 'system:basic-user', 'system:discovery', 'system:public-info-viewer', 'system:auth-delegator', 'system:service-account-issuer-discovery'])(
-      'has ClusterRole %s',
-      async (name) => {
-        const data = await t.ok('query ($n: String!) { clusterRole(name: $n) { metadata { labels annotations } rules { verbs } } }', { n: name });
-        expect(data.clusterRole.metadata.labels['kubernetes.io/bootstrapping']).toBe('rbac-defaults');
-        expect(data.clusterRole.metadata.annotations['rbac.authorization.kubernetes.io/autoupdate']).toBe('true');
-      },
-    );
+    it.each([
+      'cluster-admin',
+      'admin',
+      'edit',
+      'view',
+      'system:basic-user',
+      'system:discovery',
+      'system:public-info-viewer',
+      'system:auth-delegator',
+      'system:service-account-issuer-discovery',
+    ])('has ClusterRole %s', async (name) => {
+      const data = await t.ok(
+        'query ($n: String!) { clusterRole(name: $n) { metadata { labels annotations } rules { verbs } } }',
+        { n: name },
+      );
+      expect(data.clusterRole.metadata.labels['kubernetes.io/bootstrapping']).toBe('rbac-defaults');
+      expect(data.clusterRole.metadata.annotations['rbac.authorization.kubernetes.io/autoupdate']).toBe('true');
+    });
 
     it('lets a fresh ServiceAccount do nothing but discovery and self reviews', async () => {
       const groups = ['system:serviceaccounts', 'system:serviceaccounts:dev', 'system:authenticated'];
@@ -46,12 +59,31 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         [{ nonResourceAttributes: { verb: 'get', path: '/healthz' } }, true],
         [{ nonResourceAttributes: { verb: 'get', path: '/apis/v1' } }, true],
         [{ nonResourceAttributes: { verb: 'get', path: '/openid/v1/jwks' } }, true],
-        [{ resourceAttributes: { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' } }, true],
-        [{ resourceAttributes: { verb: 'create', group: 'authentication.k8s.io', resource: 'selfsubjectreviews' } }, true],
+        [
+          {
+            resourceAttributes: { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' },
+          },
+          true,
+        ],
+        [
+          { resourceAttributes: { verb: 'create', group: 'authentication.k8s.io', resource: 'selfsubjectreviews' } },
+          true,
+        ],
         [{ nonResourceAttributes: { verb: 'get', path: '/metrics' } }, false],
         [{ resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'dev' } }, false],
         [{ resourceAttributes: { verb: 'list', resource: 'serviceaccounts', namespace: 'dev' } }, false],
-        [{ resourceAttributes: { verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: 'dev', name: 'ci' } }, false],
+        [
+          {
+            resourceAttributes: {
+              verb: 'create',
+              resource: 'serviceaccounts',
+              subresource: 'token',
+              namespace: 'dev',
+              name: 'ci',
+            },
+          },
+          false,
+        ],
         [{ resourceAttributes: { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' } }, false],
       ] as const) {
         expect({ attrs, allowed: (await sar(t, user, groups, attrs)).allowed }).toEqual({ attrs, allowed });
@@ -59,32 +91,62 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       // and through the API, as that account
       expect((await t.gql('{ whoami { username } }', {}, ci)).data?.whoami.username).toBe(user);
       const pods = await t.gql('{ pods(namespace: "dev") { totalCount } }', {}, ci);
-      expect(pods.errors?.[0].message).toBe(`pods is forbidden: User "${user}" cannot list resource "pods" in API group "" in the namespace "dev"`);
+      expect(pods.errors?.[0].message).toBe(
+        `pods is forbidden: User "${user}" cannot list resource "pods" in API group "" in the namespace "dev"`,
+      );
     });
 
     it('lets anonymous callers read only the public health paths', async () => {
-      expect((await sar(t, 'system:anonymous', ['system:unauthenticated'], { nonResourceAttributes: { verb: 'get', path: '/readyz' } })).allowed).toBe(true);
-      expect((await sar(t, 'system:anonymous', ['system:unauthenticated'], { nonResourceAttributes: { verb: 'get', path: '/api' } })).allowed).toBe(false);
+      expect(
+        (
+          await sar(t, 'system:anonymous', ['system:unauthenticated'], {
+            nonResourceAttributes: { verb: 'get', path: '/readyz' },
+          })
+        ).allowed,
+      ).toBe(true);
+      expect(
+        (
+          await sar(t, 'system:anonymous', ['system:unauthenticated'], {
+            nonResourceAttributes: { verb: 'get', path: '/api' },
+          })
+        ).allowed,
+      ).toBe(false);
     });
 
     it('gives the reason an allow has', async () => {
-      const r = await sar(t, 'x', ['system:masters'], { resourceAttributes: { verb: 'get', resource: 'secrets', namespace: 'dev' } });
+      const r = await sar(t, 'x', ['system:masters'], {
+        resourceAttributes: { verb: 'get', resource: 'secrets', namespace: 'dev' },
+      });
       expect(r).toEqual({ allowed: true, denied: false, reason: '', evaluationError: '' });
-      const basic = await sar(t, 'someone', ['system:authenticated'], { resourceAttributes: { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectrulesreviews' } });
-      expect(basic.reason).toBe('RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole "system:basic-user" to Group "system:authenticated"');
+      const basic = await sar(t, 'someone', ['system:authenticated'], {
+        resourceAttributes: { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectrulesreviews' },
+      });
+      expect(basic.reason).toBe(
+        'RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole "system:basic-user" to Group "system:authenticated"',
+      );
     });
   });
 
   it('lets one namespace grant another’s workloads access (the dev/maintenance example)', async () => {
-    await role(t, 'maintenance', 'secret-reader', [{ verbs: ['list', 'get'], apiGroups: [''], resources: ['secrets'] }]);
-    await roleBinding(t, 'maintenance', 'ci-reads-secrets', { kind: 'Role', name: 'secret-reader' }, [{ kind: 'ServiceAccount', name: 'ci', namespace: 'dev' }]);
-    expect((await t.gql('{ secrets(namespace: "maintenance") { totalCount } }', {}, ci)).data?.secrets.totalCount).toBe(0);
+    await role(t, 'maintenance', 'secret-reader', [
+      { verbs: ['list', 'get'], apiGroups: [''], resources: ['secrets'] },
+    ]);
+    await roleBinding(t, 'maintenance', 'ci-reads-secrets', { kind: 'Role', name: 'secret-reader' }, [
+      { kind: 'ServiceAccount', name: 'ci', namespace: 'dev' },
+    ]);
+    expect((await t.gql('{ secrets(namespace: "maintenance") { totalCount } }', {}, ci)).data?.secrets.totalCount).toBe(
+      0,
+    );
     const denied = await t.gql('{ secrets(namespace: "dev") { totalCount } }', {}, ci);
     expect(denied.errors?.[0].message).toBe(
       'secrets is forbidden: User "system:serviceaccount:dev:ci" cannot list resource "secrets" in API group "" in the namespace "dev"',
     );
-    const reason = await sar(t, SA('dev', 'ci'), [], { resourceAttributes: { verb: 'list', resource: 'secrets', namespace: 'maintenance' } });
-    expect(reason.reason).toBe('RBAC: allowed by RoleBinding "ci-reads-secrets/maintenance" of Role "secret-reader" to ServiceAccount "ci/dev"');
+    const reason = await sar(t, SA('dev', 'ci'), [], {
+      resourceAttributes: { verb: 'list', resource: 'secrets', namespace: 'maintenance' },
+    });
+    expect(reason.reason).toBe(
+      'RBAC: allowed by RoleBinding "ci-reads-secrets/maintenance" of Role "secret-reader" to ServiceAccount "ci/dev"',
+    );
   });
 
   it('honours resourceNames and subresources', async () => {
@@ -94,13 +156,30 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       { verbs: ['get'], apiGroups: [''], resources: ['serviceaccounts'], resourceNames: ['ci'] },
       { verbs: ['create'], apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['ci'] },
     ]);
-    await roleBinding(t, 'dev', 'named-one-token', { kind: 'Role', name: 'one-token' }, [{ kind: 'ServiceAccount', name: 'named' }]);
-    expect((await t.gql('{ serviceAccount(namespace: "dev", name: "ci") { metadata { name } } }', {}, named)).errors).toBeUndefined();
-    expect((await t.gql('{ serviceAccount(namespace: "dev", name: "named") { id } }', {}, named)).errors?.[0].extensions.code).toBe('FORBIDDEN');
-    expect((await t.gql('{ serviceAccounts(namespace: "dev") { totalCount } }', {}, named)).errors?.[0].extensions.code).toBe('FORBIDDEN');
-    const minted = await t.gql('mutation { createServiceAccountToken(namespace: "dev", name: "ci") { token } }', {}, named);
+    await roleBinding(t, 'dev', 'named-one-token', { kind: 'Role', name: 'one-token' }, [
+      { kind: 'ServiceAccount', name: 'named' },
+    ]);
+    expect(
+      (await t.gql('{ serviceAccount(namespace: "dev", name: "ci") { metadata { name } } }', {}, named)).errors,
+    ).toBeUndefined();
+    expect(
+      (await t.gql('{ serviceAccount(namespace: "dev", name: "named") { id } }', {}, named)).errors?.[0].extensions
+        .code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await t.gql('{ serviceAccounts(namespace: "dev") { totalCount } }', {}, named)).errors?.[0].extensions.code,
+    ).toBe('FORBIDDEN');
+    const minted = await t.gql(
+      'mutation { createServiceAccountToken(namespace: "dev", name: "ci") { token } }',
+      {},
+      named,
+    );
     expect(minted.errors).toBeUndefined();
-    const other = await t.gql('mutation { createServiceAccountToken(namespace: "dev", name: "default") { token } }', {}, named);
+    const other = await t.gql(
+      'mutation { createServiceAccountToken(namespace: "dev", name: "default") { token } }',
+      {},
+      named,
+    );
     expect(other.errors?.[0].message).toBe(
       'serviceaccounts "default" is forbidden: User "system:serviceaccount:dev:named" cannot create resource "serviceaccounts/token" in API group "" in the namespace "dev"',
     );
@@ -115,32 +194,53 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         { verbs: ['list'], apiGroups: [''], resources: ['pods', 'secrets'] },
         { verbs: ['get'], apiGroups: [''], resources: ['namespaces'] },
       ]);
-      await roleBinding(t, 'dev', 'lister', { kind: 'Role', name: 'lister' }, [{ kind: 'ServiceAccount', name: 'lister' }]);
-      await t.ok('mutation { createPod(namespace: "dev", input: { metadata: { name: "web" }, spec: { serviceAccountName: "ci", automountServiceAccountToken: false, containers: [{ name: "c", image: "i" }] } }) { id } }');
-      await t.ok('mutation { createSecret(namespace: "dev", input: { metadata: { name: "db" }, stringData: { password: "hunter2" } }) { id } }');
+      await roleBinding(t, 'dev', 'lister', { kind: 'Role', name: 'lister' }, [
+        { kind: 'ServiceAccount', name: 'lister' },
+      ]);
+      await t.ok(
+        'mutation { createPod(namespace: "dev", input: { metadata: { name: "web" }, spec: { serviceAccountName: "ci", automountServiceAccountToken: false, containers: [{ name: "c", image: "i" }] } }) { id } }',
+      );
+      await t.ok(
+        'mutation { createSecret(namespace: "dev", input: { metadata: { name: "db" }, stringData: { password: "hunter2" } }) { id } }',
+      );
     });
 
     it('nulls a denied nested field with its error at its path, and keeps the rest', async () => {
-      const res = await t.gql('{ pods(namespace: "dev") { edges { node { metadata { name } serviceAccount { metadata { name } } } } } }', {}, lister);
+      const res = await t.gql(
+        '{ pods(namespace: "dev") { edges { node { metadata { name } serviceAccount { metadata { name } } } } } }',
+        {},
+        lister,
+      );
       expect(res.data?.pods.edges).toEqual([{ node: { metadata: { name: 'web' }, serviceAccount: null } }]);
       expect(res.errors).toEqual([
         expect.objectContaining({
           path: ['pods', 'edges', 0, 'node', 'serviceAccount'],
-          message: 'serviceaccounts "ci" is forbidden: User "system:serviceaccount:dev:lister" cannot get resource "serviceaccounts" in API group "" in the namespace "dev"',
+          message:
+            'serviceaccounts "ci" is forbidden: User "system:serviceaccount:dev:lister" cannot get resource "serviceaccounts" in API group "" in the namespace "dev"',
           extensions: { code: 'FORBIDDEN' },
         }),
       ]);
     });
 
     it('asks `get` on each Secret for its data', async () => {
-      const res = await t.gql('{ secrets(namespace: "dev") { edges { node { metadata { name } type data } } } }', {}, lister);
+      const res = await t.gql(
+        '{ secrets(namespace: "dev") { edges { node { metadata { name } type data } } } }',
+        {},
+        lister,
+      );
       expect(res.data?.secrets.edges).toEqual([{ node: { metadata: { name: 'db' }, type: 'Opaque', data: null } }]);
-      expect(res.errors?.map((e) => [e.path, e.extensions.code])).toEqual([[['secrets', 'edges', 0, 'node', 'data'], 'FORBIDDEN']]);
+      expect(res.errors?.map((e) => [e.path, e.extensions.code])).toEqual([
+        [['secrets', 'edges', 0, 'node', 'data'], 'FORBIDDEN'],
+      ]);
       expect(JSON.stringify(res)).not.toContain(Buffer.from('hunter2').toString('base64'));
     });
 
     it('asks `list` for a namespace’s lists', async () => {
-      const res = await t.gql('{ namespace(name: "dev") { pods { totalCount } serviceAccounts { totalCount } } }', {}, lister);
+      const res = await t.gql(
+        '{ namespace(name: "dev") { pods { totalCount } serviceAccounts { totalCount } } }',
+        {},
+        lister,
+      );
       expect(res.data?.namespace).toEqual({ pods: { totalCount: 1 }, serviceAccounts: null });
       expect(res.errors?.map((e) => e.path)).toEqual([['namespace', 'serviceAccounts']]);
     });
@@ -155,11 +255,17 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         { verbs: ['create', 'update'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'] },
         { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] },
       ]);
-      await roleBinding(t, 'dev', 'writer', { kind: 'Role', name: 'rbac-writer' }, [{ kind: 'ServiceAccount', name: 'writer' }]);
+      await roleBinding(t, 'dev', 'writer', { kind: 'Role', name: 'rbac-writer' }, [
+        { kind: 'ServiceAccount', name: 'writer' },
+      ]);
     });
 
     it('lets a user grant what it holds', async () => {
-      const res = await t.gql('mutation { createRole(namespace: "dev", input: { metadata: { name: "pod-reader" }, rules: [{ verbs: ["get"], apiGroups: [""], resources: ["pods"] }] }) { id } }', {}, writer);
+      const res = await t.gql(
+        'mutation { createRole(namespace: "dev", input: { metadata: { name: "pod-reader" }, rules: [{ verbs: ["get"], apiGroups: [""], resources: ["pods"] }] }) { id } }',
+        {},
+        writer,
+      );
       expect(res.errors).toBeUndefined();
     });
 
@@ -177,23 +283,54 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
     });
 
     it('lets a user bind a role it holds, not one it does not, unless it may bind it', async () => {
-      const ok = await t.gql('mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b1" }, roleRef: { kind: "Role", name: "pod-reader" }, subjects: [{ kind: "User", name: "x" }] }) { id } }', {}, writer);
+      const ok = await t.gql(
+        'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b1" }, roleRef: { kind: "Role", name: "pod-reader" }, subjects: [{ kind: "User", name: "x" }] }) { id } }',
+        {},
+        writer,
+      );
       expect(ok.errors).toBeUndefined();
-      const edit = 'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b2" }, roleRef: { kind: "ClusterRole", name: "edit" }, subjects: [{ kind: "User", name: "x" }] }) { id } }';
+      const edit =
+        'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b2" }, roleRef: { kind: "ClusterRole", name: "edit" }, subjects: [{ kind: "User", name: "x" }] }) { id } }';
       const refused = await t.gql(edit, {}, writer);
       expect(refused.errors?.[0].extensions.code).toBe('FORBIDDEN');
-      expect(refused.errors?.[0].message).toMatch(/^rolebindings\.rbac\.authorization\.k8s\.io "b2" is forbidden: user "system:serviceaccount:dev:writer" .* is attempting to grant RBAC permissions not currently held:\n/);
-      await role(t, 'dev', 'may-bind-edit', [{ verbs: ['bind'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: ['edit'] }]);
-      await roleBinding(t, 'dev', 'writer-binds-edit', { kind: 'Role', name: 'may-bind-edit' }, [{ kind: 'ServiceAccount', name: 'writer' }]);
+      expect(refused.errors?.[0].message).toMatch(
+        /^rolebindings\.rbac\.authorization\.k8s\.io "b2" is forbidden: user "system:serviceaccount:dev:writer" .* is attempting to grant RBAC permissions not currently held:\n/,
+      );
+      await role(t, 'dev', 'may-bind-edit', [
+        {
+          verbs: ['bind'],
+          apiGroups: ['rbac.authorization.k8s.io'],
+          resources: ['clusterroles'],
+          resourceNames: ['edit'],
+        },
+      ]);
+      await roleBinding(t, 'dev', 'writer-binds-edit', { kind: 'Role', name: 'may-bind-edit' }, [
+        { kind: 'ServiceAccount', name: 'writer' },
+      ]);
       expect((await t.gql(edit, {}, writer)).errors).toBeUndefined();
-      const missing = await t.gql('mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b3" }, roleRef: { kind: "Role", name: "nope" } }) { id } }', {}, writer);
-      expect(missing.errors?.[0]).toMatchObject({ message: 'roles.rbac.authorization.k8s.io "nope" not found', extensions: { code: 'NOT_FOUND' } });
+      const missing = await t.gql(
+        'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b3" }, roleRef: { kind: "Role", name: "nope" } }) { id } }',
+        {},
+        writer,
+      );
+      expect(missing.errors?.[0]).toMatchObject({
+        message: 'roles.rbac.authorization.k8s.io "nope" not found',
+        extensions: { code: 'NOT_FOUND' },
+      });
     });
 
     it('lets `escalate` create rules the user does not hold', async () => {
-      await role(t, 'dev', 'may-escalate', [{ verbs: ['escalate'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'] }]);
-      await roleBinding(t, 'dev', 'writer-escalates', { kind: 'Role', name: 'may-escalate' }, [{ kind: 'ServiceAccount', name: 'writer' }]);
-      const res = await t.gql('mutation { createRole(namespace: "dev", input: { metadata: { name: "secrets-admin" }, rules: [{ verbs: ["*"], apiGroups: [""], resources: ["secrets"] }] }) { id } }', {}, writer);
+      await role(t, 'dev', 'may-escalate', [
+        { verbs: ['escalate'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'] },
+      ]);
+      await roleBinding(t, 'dev', 'writer-escalates', { kind: 'Role', name: 'may-escalate' }, [
+        { kind: 'ServiceAccount', name: 'writer' },
+      ]);
+      const res = await t.gql(
+        'mutation { createRole(namespace: "dev", input: { metadata: { name: "secrets-admin" }, rules: [{ verbs: ["*"], apiGroups: [""], resources: ["secrets"] }] }) { id } }',
+        {},
+        writer,
+      );
       expect(res.errors).toBeUndefined();
     });
   });
@@ -201,7 +338,10 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
   describe('impersonation', () => {
     it('acts as a ServiceAccount, with its groups', async () => {
       const res = await gqlAs(t, { user: SA('dev', 'ci') }, '{ whoami { username groups } }');
-      expect(res.data?.whoami).toEqual({ username: SA('dev', 'ci'), groups: ['system:serviceaccounts', 'system:serviceaccounts:dev', 'system:authenticated'] });
+      expect(res.data?.whoami).toEqual({
+        username: SA('dev', 'ci'),
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:dev', 'system:authenticated'],
+      });
     });
 
     it('acts as a user with groups', async () => {
@@ -217,7 +357,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       });
       expect(res.status).toBe(403);
       expect((await res.json()).errors[0]).toMatchObject({
-        message: 'users "jane" is forbidden: User "system:serviceaccount:dev:ci" cannot impersonate resource "users" in API group "" at the cluster scope',
+        message:
+          'users "jane" is forbidden: User "system:serviceaccount:dev:ci" cannot impersonate resource "users" in API group "" at the cluster scope',
         extensions: { code: 'FORBIDDEN' },
       });
     });
@@ -225,7 +366,11 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
     it('refuses groups without a user', async () => {
       const res = await t.fetch('/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}`, 'impersonate-group': 'dev' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${t.adminToken}`,
+          'impersonate-group': 'dev',
+        },
         body: JSON.stringify({ query: '{ whoami { username } }' }),
       });
       expect((await res.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
@@ -234,20 +379,42 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
 
   describe('reviews', () => {
     it('reviews the caller’s own access and rules', async () => {
-      const self = await t.ok('{ selfSubjectAccessReview(input: { resourceAttributes: { verb: "list", resource: "secrets", namespace: "maintenance" } }) { allowed } }', {}, ci);
+      const self = await t.ok(
+        '{ selfSubjectAccessReview(input: { resourceAttributes: { verb: "list", resource: "secrets", namespace: "maintenance" } }) { allowed } }',
+        {},
+        ci,
+      );
       expect(self.selfSubjectAccessReview.allowed).toBe(true);
-      const rules = await t.ok('{ selfSubjectRulesReview(namespace: "maintenance") { resourceRules { verbs resources } nonResourceRules { nonResourceURLs } incomplete } }', {}, ci);
-      expect(rules.selfSubjectRulesReview.resourceRules).toContainEqual({ verbs: ['list', 'get'], resources: ['secrets'] });
-      expect(rules.selfSubjectRulesReview.nonResourceRules.flatMap((r: any) => r.nonResourceURLs)).toContain('/openid/v1/jwks');
+      const rules = await t.ok(
+        '{ selfSubjectRulesReview(namespace: "maintenance") { resourceRules { verbs resources } nonResourceRules { nonResourceURLs } incomplete } }',
+        {},
+        ci,
+      );
+      expect(rules.selfSubjectRulesReview.resourceRules).toContainEqual({
+        verbs: ['list', 'get'],
+        resources: ['secrets'],
+      });
+      expect(rules.selfSubjectRulesReview.nonResourceRules.flatMap((r: any) => r.nonResourceURLs)).toContain(
+        '/openid/v1/jwks',
+      );
       expect(rules.selfSubjectRulesReview.incomplete).toBe(false);
     });
 
     it.each([
-      [{ resourceAttributes: { verb: 'get', resource: 'pods' }, nonResourceAttributes: { verb: 'get', path: '/x' }, user: 'u' }, 'spec.nonResourceAttributes'],
+      [
+        {
+          resourceAttributes: { verb: 'get', resource: 'pods' },
+          nonResourceAttributes: { verb: 'get', path: '/x' },
+          user: 'u',
+        },
+        'spec.nonResourceAttributes',
+      ],
       [{ user: 'u' }, 'spec.resourceAttributes'],
       [{ resourceAttributes: { verb: 'get', resource: 'pods' } }, 'spec.user'],
     ])('refuses a malformed SubjectAccessReview (%#)', async (input, fieldPath) => {
-      const res = await t.gql('query ($i: SubjectAccessReviewInput!) { subjectAccessReview(input: $i) { allowed } }', { i: input });
+      const res = await t.gql('query ($i: SubjectAccessReviewInput!) { subjectAccessReview(input: $i) { allowed } }', {
+        i: input,
+      });
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'INVALID', causes: [{ field: fieldPath }] });
     });
 
@@ -270,7 +437,10 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         // an admin narrows the binding to one namespace's accounts (and keeps the reconciler off it)
         await own.ok('mutation ($i: ClusterRoleBindingInput!) { updateClusterRoleBinding(input: $i) { id } }', {
           i: {
-            metadata: { name: 'system:basic-user', annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' } },
+            metadata: {
+              name: 'system:basic-user',
+              annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' },
+            },
             subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:serviceaccounts:dev' }],
           },
         });
@@ -284,7 +454,11 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
     });
 
     it('is an RBAC question itself', async () => {
-      const res = await t.gql('{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) { allowed } }', {}, ci);
+      const res = await t.gql(
+        '{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) { allowed } }',
+        {},
+        ci,
+      );
       expect(res.errors?.[0].message).toBe(
         'subjectaccessreviews.authorization.k8s.io is forbidden: User "system:serviceaccount:dev:ci" cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope',
       );
@@ -292,8 +466,15 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
 
     it('appends what RBAC could not resolve to a refusal', async () => {
       await roleBinding(t, 'dev', 'dangling', { kind: 'Role', name: 'missing' }, [{ kind: 'User', name: 'dangler' }]);
-      const r = await sar(t, 'dangler', [], { resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'dev' } });
-      expect(r).toEqual({ allowed: false, denied: false, reason: 'RBAC: role.rbac.authorization.k8s.io "missing" not found', evaluationError: '' });
+      const r = await sar(t, 'dangler', [], {
+        resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'dev' },
+      });
+      expect(r).toEqual({
+        allowed: false,
+        denied: false,
+        reason: 'RBAC: role.rbac.authorization.k8s.io "missing" not found',
+        evaluationError: '',
+      });
       const res = await gqlAs(t, { user: 'dangler' }, '{ pods(namespace: "dev") { totalCount } }');
       expect(res.errors?.[0].message).toBe(
         'pods is forbidden: User "dangler" cannot list resource "pods" in API group "" in the namespace "dev": RBAC: role.rbac.authorization.k8s.io "missing" not found',
@@ -302,10 +483,27 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
   });
 
   it('tells who can, and through which bindings', async () => {
-    const data = await t.ok('{ whoCan(verb: "get", resource: "secrets", namespace: "maintenance") { subject { kind name namespace } bindings { kind name namespace roleRef { name } } } }');
+    const data = await t.ok(
+      '{ whoCan(verb: "get", resource: "secrets", namespace: "maintenance") { subject { kind name namespace } bindings { kind name namespace roleRef { name } } } }',
+    );
     expect(data.whoCan).toEqual([
-      { subject: { kind: 'Group', name: 'system:masters', namespace: null }, bindings: [{ kind: 'ClusterRoleBinding', name: 'cluster-admin', namespace: null, roleRef: { name: 'cluster-admin' } }] },
-      { subject: { kind: 'ServiceAccount', name: 'ci', namespace: 'dev' }, bindings: [{ kind: 'RoleBinding', name: 'ci-reads-secrets', namespace: 'maintenance', roleRef: { name: 'secret-reader' } }] },
+      {
+        subject: { kind: 'Group', name: 'system:masters', namespace: null },
+        bindings: [
+          { kind: 'ClusterRoleBinding', name: 'cluster-admin', namespace: null, roleRef: { name: 'cluster-admin' } },
+        ],
+      },
+      {
+        subject: { kind: 'ServiceAccount', name: 'ci', namespace: 'dev' },
+        bindings: [
+          {
+            kind: 'RoleBinding',
+            name: 'ci-reads-secrets',
+            namespace: 'maintenance',
+            roleRef: { name: 'secret-reader' },
+          },
+        ],
+      },
     ]);
   });
 
@@ -315,35 +513,91 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
     const other = await t.replica();
     try {
       await role(t, 'dev', 'pod-lister', [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }]);
-      await roleBinding(t, 'dev', 'revoked-lists', { kind: 'Role', name: 'pod-lister' }, [{ kind: 'ServiceAccount', name: 'revoked' }]);
+      await roleBinding(t, 'dev', 'revoked-lists', { kind: 'Role', name: 'pod-lister' }, [
+        { kind: 'ServiceAccount', name: 'revoked' },
+      ]);
       // the writer's next request sees the grant, and so does the other replica soon after
       expect((await t.gql('{ pods(namespace: "dev") { totalCount } }', {}, tok)).errors).toBeUndefined();
       const deadline = Date.now() + 1000;
-      while ((await other.gql('{ pods(namespace: "dev") { totalCount } }', {}, tok)).errors) expect(Date.now()).toBeLessThan(deadline);
+      while ((await other.gql('{ pods(namespace: "dev") { totalCount } }', {}, tok)).errors)
+        expect(Date.now()).toBeLessThan(deadline);
       // decisions are now cached on both; a revoke must still take at once
-      const gone = await t.ok('mutation { deleteRoleBinding(namespace: "dev", name: "revoked-lists") { metadata { resourceVersion } } }');
-      expect((await t.gql('{ pods(namespace: "dev") { totalCount } }', {}, tok)).errors?.[0].extensions.code).toBe('FORBIDDEN');
+      const gone = await t.ok(
+        'mutation { deleteRoleBinding(namespace: "dev", name: "revoked-lists") { metadata { resourceVersion } } }',
+      );
+      expect((await t.gql('{ pods(namespace: "dev") { totalCount } }', {}, tok)).errors?.[0].extensions.code).toBe(
+        'FORBIDDEN',
+      );
       await other.app.follower.heard(Number(gone.deleteRoleBinding.metadata.resourceVersion), 5000);
-      expect((await other.gql('{ pods(namespace: "dev") { totalCount } }', {}, tok)).errors?.[0].extensions.code).toBe('FORBIDDEN');
+      expect((await other.gql('{ pods(namespace: "dev") { totalCount } }', {}, tok)).errors?.[0].extensions.code).toBe(
+        'FORBIDDEN',
+      );
     } finally {
       await other.close();
     }
   });
 
   it('loads every role and binding at start: a replica started later decides as the writer does', async () => {
-    await role(t, 'maintenance', 'restart-one', [{ verbs: ['update'], apiGroups: [''], resources: ['pods/status'], resourceNames: ['db-0'] }]);
-    await roleBinding(t, 'maintenance', 'dev-ci-restarts', { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'restart-one' }, [
-      { kind: 'ServiceAccount', name: 'ci', namespace: 'dev' },
+    await role(t, 'maintenance', 'restart-one', [
+      { verbs: ['update'], apiGroups: [''], resources: ['pods/status'], resourceNames: ['db-0'] },
     ]);
-    await t.ok('mutation { createClusterRole(input: { metadata: { name: "metrics-reader" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/metrics/*"] }] }) { id } }');
+    await roleBinding(
+      t,
+      'maintenance',
+      'dev-ci-restarts',
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'restart-one' },
+      [{ kind: 'ServiceAccount', name: 'ci', namespace: 'dev' }],
+    );
+    await t.ok(
+      'mutation { createClusterRole(input: { metadata: { name: "metrics-reader" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/metrics/*"] }] }) { id } }',
+    );
     await t.ok(`mutation { createClusterRoleBinding(input: { metadata: { name: "ops-metrics" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "metrics-reader" },
       subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "ops" }] }) { id } }`);
     const ciGroups = ['system:serviceaccounts', 'system:serviceaccounts:dev', 'system:authenticated'];
     const cases: [string, string[], object, boolean][] = [
-      [SA('dev', 'ci'), ciGroups, { resourceAttributes: { verb: 'update', resource: 'pods', subresource: 'status', namespace: 'maintenance', name: 'db-0' } }, true],
-      [SA('dev', 'ci'), ciGroups, { resourceAttributes: { verb: 'update', resource: 'pods', subresource: 'status', namespace: 'maintenance', name: 'db-1' } }, false],
-      [SA('dev', 'ci'), ciGroups, { resourceAttributes: { verb: 'update', resource: 'pods', subresource: 'status', namespace: 'dev', name: 'db-0' } }, false],
+      [
+        SA('dev', 'ci'),
+        ciGroups,
+        {
+          resourceAttributes: {
+            verb: 'update',
+            resource: 'pods',
+            subresource: 'status',
+            namespace: 'maintenance',
+            name: 'db-0',
+          },
+        },
+        true,
+      ],
+      [
+        SA('dev', 'ci'),
+        ciGroups,
+        {
+          resourceAttributes: {
+            verb: 'update',
+            resource: 'pods',
+            subresource: 'status',
+            namespace: 'maintenance',
+            name: 'db-1',
+          },
+        },
+        false,
+      ],
+      [
+        SA('dev', 'ci'),
+        ciGroups,
+        {
+          resourceAttributes: {
+            verb: 'update',
+            resource: 'pods',
+            subresource: 'status',
+            namespace: 'dev',
+            name: 'db-0',
+          },
+        },
+        false,
+      ],
       ['alice', ['ops'], { nonResourceAttributes: { verb: 'get', path: '/metrics/app' } }, true],
       ['alice', ['dev'], { nonResourceAttributes: { verb: 'get', path: '/metrics/app' } }, false],
     ];
@@ -360,15 +614,24 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
   });
 
   it('restores the bootstrap policy at start, unless told not to', async () => {
-    const view = await t.ok('{ clusterRole(name: "view") { rules { verbs apiGroups resources resourceNames nonResourceURLs } } }');
-    await t.ok('mutation ($i: ClusterRoleInput!) { updateClusterRole(input: $i) { id } }', { i: { metadata: { name: 'view' }, rules: view.clusterRole.rules.slice(1) } });
+    const view = await t.ok(
+      '{ clusterRole(name: "view") { rules { verbs apiGroups resources resourceNames nonResourceURLs } } }',
+    );
+    await t.ok('mutation ($i: ClusterRoleInput!) { updateClusterRole(input: $i) { id } }', {
+      i: { metadata: { name: 'view' }, rules: view.clusterRole.rules.slice(1) },
+    });
     await t.ok('mutation { deleteClusterRoleBinding(name: "system:discovery") { id } }');
     await t.ok('mutation ($i: ClusterRoleInput!) { updateClusterRole(input: $i) { id } }', {
-      i: { metadata: { name: 'edit', annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' } }, rules: [] },
+      i: {
+        metadata: { name: 'edit', annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' } },
+        rules: [],
+      },
     });
     const restarted = await t.replica();
     try {
-      const after = await t.ok('{ clusterRole(name: "view") { rules { verbs } } edit: clusterRole(name: "edit") { rules { verbs } } clusterRoleBinding(name: "system:discovery") { subjects { name } } }');
+      const after = await t.ok(
+        '{ clusterRole(name: "view") { rules { verbs } } edit: clusterRole(name: "edit") { rules { verbs } } clusterRoleBinding(name: "system:discovery") { subjects { name } } }',
+      );
       expect(after.clusterRole.rules).toHaveLength(view.clusterRole.rules.length);
       expect(after.edit.rules).toEqual([]);
       expect(after.clusterRoleBinding.subjects).toEqual([{ name: 'system:authenticated' }]);

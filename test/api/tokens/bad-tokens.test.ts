@@ -36,9 +36,15 @@ interface Setup {
 const BAD: [name: string, make: (x: Setup) => string][] = [
   ['alg none', (x) => x.sign(x.claims(), { alg: 'none', kid: x.key.kid }, null)],
   ['alg none, signature kept', (x) => `${b64url({ alg: 'none', kid: x.key.kid })}.${x.p}.${x.s}`],
-  ['HS256 keyed with our public key', (x) => x.sign(x.claims(), { alg: 'HS256', kid: x.key.kid }, Buffer.from(x.publicPem))],
+  [
+    'HS256 keyed with our public key',
+    (x) => x.sign(x.claims(), { alg: 'HS256', kid: x.key.kid }, Buffer.from(x.publicPem)),
+  ],
   ['RS256 header on our ES256 key', (x) => x.sign(x.claims(), { alg: 'RS256', kid: x.key.kid }, x.rsa)],
-  ['tampered payload', (x) => `${x.h}.${b64url({ ...decode(x.good).payload, sub: 'system:serviceaccount:kube-system:default' })}.${x.s}`],
+  [
+    'tampered payload',
+    (x) => `${x.h}.${b64url({ ...decode(x.good).payload, sub: 'system:serviceaccount:kube-system:default' })}.${x.s}`,
+  ],
   ['tampered header', (x) => `${b64url({ alg: 'ES256', kid: x.key.kid, typ: 'JWT' })}.${x.p}.${x.s}`],
   ['unknown kid', (x) => x.sign(x.claims(), { alg: 'ES256', kid: 'no-such-key' })],
   ['no kid, foreign key', (x) => x.sign(x.claims(), { alg: 'ES256' }, x.stranger)],
@@ -49,7 +55,18 @@ const BAD: [name: string, make: (x: Setup) => string][] = [
   ['not yet valid beyond leeway', (x) => x.sign(x.claims({ nbf: Math.floor(Date.now() / 1000) + 120 }))],
   ['issued in the future beyond leeway', (x) => x.sign(x.claims({ iat: Math.floor(Date.now() / 1000) + 120 }))],
   ['no kubernetes.io claims', (x) => x.sign({ ...x.claims(), 'kubernetes.io': undefined })],
-  ['claims for another account', (x) => x.sign(x.claims({ 'kubernetes.io': { namespace: 'dev', serviceaccount: { name: 'victim', uid: '00000000-0000-4000-8000-000000000000' } } }))],
+  [
+    'claims for another account',
+    (x) =>
+      x.sign(
+        x.claims({
+          'kubernetes.io': {
+            namespace: 'dev',
+            serviceaccount: { name: 'victim', uid: '00000000-0000-4000-8000-000000000000' },
+          },
+        }),
+      ),
+  ],
   ['deleted and recreated Pod', (x) => x.podToken],
   ['deleted Pod', (x) => x.deletedPodToken],
   ['deleted Secret', (x) => x.secretToken],
@@ -67,7 +84,10 @@ const BAD: [name: string, make: (x: Setup) => string][] = [
   ['empty signature', (x) => `${x.h}.${x.p}.`],
   ['signature not base64url', (x) => `${x.h}.${x.p}.${x.s.slice(0, -4)}+/==`],
   ['JSON instead of JWS', (x) => JSON.stringify(decode(x.good).payload)],
-  ['legacy issuer, forged', (x) => x.sign({ iss: 'kubernetes/serviceaccount', sub: 'system:serviceaccount:dev:victim' }, x.header, x.stranger)],
+  [
+    'legacy issuer, forged',
+    (x) => x.sign({ iss: 'kubernetes/serviceaccount', sub: 'system:serviceaccount:dev:victim' }, x.header, x.stranger),
+  ],
   ['garbage', () => 'not-a-token-at-all'],
 ];
 
@@ -89,7 +109,8 @@ describe.each(ENGINES)('bad tokens (%s)', (engine) => {
     const base = decode(good).payload;
     claims = (over = {}) => ({ ...base, iat: now, nbf: now, exp: now + 3600, ...over });
     const header = { alg: 'ES256', kid: key.kid };
-    const sign = (payload: object, h: object = header, k: KeyObject | Buffer | null = key.privateKey) => forge(h, payload, k);
+    const sign = (payload: object, h: object = header, k: KeyObject | Buffer | null = key.privateKey) =>
+      forge(h, payload, k);
     const [h, p, s] = good.split('.');
     const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
@@ -114,9 +135,29 @@ describe.each(ENGINES)('bad tokens (%s)', (engine) => {
     await t.ok('mutation { deleteServiceAccount(namespace: "dev", name: "reborn") { id } }');
     await serviceAccount(t, 'dev', 'reborn');
     const revoked = await token(t, 'dev', 'victim');
-    await t.ok('mutation ($j: String!) { revokeServiceAccountToken(jti: $j) { id } }', { j: decode(revoked).payload.jti });
+    await t.ok('mutation ($j: String!) { revokeServiceAccountToken(jti: $j) { id } }', {
+      j: decode(revoked).payload.jti,
+    });
 
-    x = { good, key, claims, header, sign, h, p, s, stranger, rsa, publicPem, podToken, deletedPodToken, secretToken, goneToken, rebornToken, revoked };
+    x = {
+      good,
+      key,
+      claims,
+      header,
+      sign,
+      h,
+      p,
+      s,
+      stranger,
+      rsa,
+      publicPem,
+      podToken,
+      deletedPodToken,
+      secretToken,
+      goneToken,
+      rebornToken,
+      revoked,
+    };
     void uid;
   });
   afterAll(() => t.close());
@@ -149,11 +190,21 @@ describe.each(ENGINES)('bad tokens (%s)', (engine) => {
   });
 
   it('explains why in the review', async () => {
-    expect((await review(t, bad('expired beyond leeway'))).error).toBe('[invalid bearer token, service account token has expired]');
-    expect((await review(t, bad('not yet valid beyond leeway'))).error).toBe('[invalid bearer token, service account token is not valid yet]');
-    expect((await review(t, bad('issued in the future beyond leeway'))).error).toBe('[invalid bearer token, service account token is issued in the future]');
-    expect((await review(t, bad('unknown kid'))).error).toBe('[invalid bearer token, invalid signature, no keys found]');
+    expect((await review(t, bad('expired beyond leeway'))).error).toBe(
+      '[invalid bearer token, service account token has expired]',
+    );
+    expect((await review(t, bad('not yet valid beyond leeway'))).error).toBe(
+      '[invalid bearer token, service account token is not valid yet]',
+    );
+    expect((await review(t, bad('issued in the future beyond leeway'))).error).toBe(
+      '[invalid bearer token, service account token is issued in the future]',
+    );
+    expect((await review(t, bad('unknown kid'))).error).toBe(
+      '[invalid bearer token, invalid signature, no keys found]',
+    );
     expect((await review(t, bad('wrong issuer'))).error).toBe('invalid bearer token');
-    expect((await review(t, bad('claims for another account'))).error).toMatch(/service account UID \(.+\) does not match claim \(00000000-0000-4000-8000-000000000000\)/);
+    expect((await review(t, bad('claims for another account'))).error).toMatch(
+      /service account UID \(.+\) does not match claim \(00000000-0000-4000-8000-000000000000\)/,
+    );
   });
 });

@@ -20,7 +20,11 @@ const jwk = { ...createPublicKey(idpKey).export({ format: 'jwk' }), kid: 'idp-1'
 
 function idpToken(iss: string, over: Record<string, unknown> = {}): string {
   const now = Math.floor(Date.now() / 1000);
-  return forge({ alg: 'RS256', kid: 'idp-1' }, { iss, aud: 'keyway', sub: 'alice', groups: ['dev', 'ops'], iat: now, exp: now + 600, ...over }, idpKey);
+  return forge(
+    { alg: 'RS256', kid: 'idp-1' },
+    { iss, aud: 'keyway', sub: 'alice', groups: ['dev', 'ops'], iat: now, exp: now + 600, ...over },
+    idpKey,
+  );
 }
 
 describe('external issuers', () => {
@@ -36,7 +40,9 @@ describe('external issuers', () => {
       if (req.url === '/jwks') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
       } else if (req.url === '/discover/.well-known/openid-configuration') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: DISCOVERY_ISSUER, jwks_uri: `${base}/jwks` }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ issuer: DISCOVERY_ISSUER, jwks_uri: `${base}/jwks` }));
       } else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -82,7 +88,12 @@ jwt:
 
   it('accepts a token checked against a JWKS file, with prefixes', async () => {
     const me = await whoami(t, idpToken(FILE_ISSUER));
-    expect(me.user).toEqual({ username: 'file:alice', uid: 'alice', groups: ['file:dev', 'file:ops', 'system:authenticated'], extra: {} });
+    expect(me.user).toEqual({
+      username: 'file:alice',
+      uid: 'alice',
+      groups: ['file:dev', 'file:ops', 'system:authenticated'],
+      extra: {},
+    });
   });
 
   it('accepts a token checked against a JWKS URL', async () => {
@@ -91,11 +102,17 @@ jwt:
   });
 
   it('finds the keys by OIDC discovery', async () => {
-    expect((await whoami(t, idpToken(DISCOVERY_ISSUER))).user).toMatchObject({ username: 'disco:alice', groups: ['dev', 'ops', 'system:authenticated'] });
+    expect((await whoami(t, idpToken(DISCOVERY_ISSUER))).user).toMatchObject({
+      username: 'disco:alice',
+      groups: ['dev', 'ops', 'system:authenticated'],
+    });
   });
 
   it('reviews external tokens like any other', async () => {
-    expect(await review(t, idpToken(FILE_ISSUER))).toMatchObject({ authenticated: true, audiences: ['http://localhost:4000'] });
+    expect(await review(t, idpToken(FILE_ISSUER))).toMatchObject({
+      authenticated: true,
+      audiences: ['http://localhost:4000'],
+    });
     expect((await review(t, idpToken(FILE_ISSUER), ['vault'])).error).toBe('invalid bearer token');
   });
 
@@ -105,9 +122,21 @@ jwt:
     ['a token with no exp (it would be good forever)', () => idpToken(FILE_ISSUER, { exp: undefined })],
     ['a token not valid for another hour', () => idpToken(FILE_ISSUER, { nbf: Math.floor(Date.now() / 1000) + 3600 })],
     ['a token issued an hour from now', () => idpToken(FILE_ISSUER, { iat: Math.floor(Date.now() / 1000) + 3600 })],
-    ['another key', () => forge({ alg: 'RS256', kid: 'idp-1' }, { iss: FILE_ISSUER, aud: 'keyway', sub: 'x', exp: 9e9 }, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey)],
+    [
+      'another key',
+      () =>
+        forge(
+          { alg: 'RS256', kid: 'idp-1' },
+          { iss: FILE_ISSUER, aud: 'keyway', sub: 'x', exp: 9e9 },
+          generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+        ),
+    ],
     ['a missing username claim', () => idpToken(URL_ISSUER)],
-    ['a system: username', () => idpToken(DISCOVERY_ISSUER.replace('discover', 'url'), { email: 'system:serviceaccount:kube-system:default' })],
+    [
+      'a system: username',
+      () =>
+        idpToken(DISCOVERY_ISSUER.replace('discover', 'url'), { email: 'system:serviceaccount:kube-system:default' }),
+    ],
     ['an unknown issuer', () => idpToken('https://unknown.example.com')],
   ])('refuses %s with 401', async (_what, make) => {
     expect((await whoami(t, make())).status).toBe(401);
@@ -119,17 +148,31 @@ jwt:
   });
 
   it.each([
-    ['jwt: [{ issuer: { url: "https://x" }, claimMappings: { username: { claim: sub, prefix: "" } } }]', 'jwt.0.issuer.audiences'],
-    ['jwt: [{ issuer: { url: "https://x", audiences: [a] }, claimMappings: { username: { claim: sub } } }]', 'jwt.0.claimMappings.username.prefix'],
-    ['{"jwt": [{"issuer": {"url": "not a url", "audiences": ["a"]}, "claimMappings": {"username": {"claim": "sub", "prefix": ""}}}]}', 'jwt.0.issuer.url'],
+    [
+      'jwt: [{ issuer: { url: "https://x" }, claimMappings: { username: { claim: sub, prefix: "" } } }]',
+      'jwt.0.issuer.audiences',
+    ],
+    [
+      'jwt: [{ issuer: { url: "https://x", audiences: [a] }, claimMappings: { username: { claim: sub } } }]',
+      'jwt.0.claimMappings.username.prefix',
+    ],
+    [
+      '{"jwt": [{"issuer": {"url": "not a url", "audiences": ["a"]}, "claimMappings": {"username": {"claim": "sub", "prefix": ""}}}]}',
+      'jwt.0.issuer.url',
+    ],
   ])('refuses a bad configuration naming the field (%#)', async (text, field) => {
     const dir = await mkdtemp(join(tmpdir(), 'keyway-idp-'));
     await writeFile(join(dir, 'bad.yaml'), text);
     const db = await createTestDatabase('pglite');
     try {
-      await expect(App.create({ database: db.database, log: createLogger('silent'), adminToken: 'x'.repeat(32), oidcIssuersFile: join(dir, 'bad.yaml') })).rejects.toThrow(
-        `KEYWAY_OIDC_ISSUERS: ${field}`,
-      );
+      await expect(
+        App.create({
+          database: db.database,
+          log: createLogger('silent'),
+          adminToken: 'x'.repeat(32),
+          oidcIssuersFile: join(dir, 'bad.yaml'),
+        }),
+      ).rejects.toThrow(`KEYWAY_OIDC_ISSUERS: ${field}`);
     } finally {
       await db.drop();
     }

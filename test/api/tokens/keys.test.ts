@@ -59,7 +59,10 @@ describe.each(ENGINES)('signing keys (%s)', (engine) => {
       }
       expect((await jwks(t)).keys.map((k) => k.kid).sort()).toEqual([kid, oldKid].sort());
       const keys = await t.ok('{ signingKeys { kid active retiredAt } }');
-      expect(keys.signingKeys.find((k: any) => k.kid === oldKid)).toMatchObject({ active: false, retiredAt: expect.any(String) });
+      expect(keys.signingKeys.find((k: any) => k.kid === oldKid)).toMatchObject({
+        active: false,
+        retiredAt: expect.any(String),
+      });
     } finally {
       await replica.close();
     }
@@ -67,13 +70,17 @@ describe.each(ENGINES)('signing keys (%s)', (engine) => {
 
   it('keeps a retired key while a token it signed may be valid, and drops it after', async () => {
     const gc = new IssuedTokensController(t.app.registry, t.app.store, t.app.keys, createLogger('silent'));
-    const retired = t.app.keys.all().filter((k) => k.retiredAt).map((k) => k.kid);
+    const retired = t.app.keys
+      .all()
+      .filter((k) => k.retiredAt)
+      .map((k) => k.kid);
     expect(retired.length).toBeGreaterThan(0);
     expect(await gc.retirable()).toEqual([]); // the earlier tokens are still valid
     // expire every record the retired keys signed: then nothing holds them
     await t.app.registry.write(async (tx) => {
       for await (const r of tx.all('IssuedToken')) {
-        if (retired.includes(r.spec.keyID)) await t.app.registry.purge(tx, 'IssuedToken', r.metadata.namespace!, r.metadata.name);
+        if (retired.includes(r.spec.keyID))
+          await t.app.registry.purge(tx, 'IssuedToken', r.metadata.namespace!, r.metadata.name);
       }
     });
     expect((await gc.retirable()).sort()).toEqual(retired.sort());
@@ -84,7 +91,8 @@ describe.each(ENGINES)('signing keys (%s)', (engine) => {
   it('refuses rotation to anyone but system:masters', async () => {
     const res = await t.gql('mutation { rotateSigningKey { kid } }', {}, await token(t, 'dev', 'ci'));
     expect(res.errors?.[0]).toMatchObject({
-      message: 'signingkeys.keyway.dev is forbidden: User "system:serviceaccount:dev:ci" cannot update resource "signingkeys" in API group "keyway.dev" at the cluster scope',
+      message:
+        'signingkeys.keyway.dev is forbidden: User "system:serviceaccount:dev:ci" cannot update resource "signingkeys" in API group "keyway.dev" at the cluster scope',
       extensions: { code: 'FORBIDDEN' },
     });
   });

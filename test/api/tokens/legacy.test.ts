@@ -15,7 +15,10 @@ const UPDATE_SECRET = `mutation ($i: SecretInput!) { updateSecret(namespace: "de
 
 function createToken(t: TestApp, name: string, account: string) {
   return t.ok(CREATE_SECRET, {
-    i: { metadata: { name, annotations: { 'kubernetes.io/service-account.name': account } }, type: 'kubernetes.io/service-account-token' },
+    i: {
+      metadata: { name, annotations: { 'kubernetes.io/service-account.name': account } },
+      type: 'kubernetes.io/service-account-token',
+    },
   });
 }
 
@@ -39,7 +42,9 @@ describe.each(ENGINES)('legacy token Secrets (%s)', (engine) => {
 
   it('creates no token Secret for a new ServiceAccount', async () => {
     await t.app.idle();
-    const data = await t.ok('{ secrets(namespace: "dev") { totalCount } serviceAccount(namespace: "dev", name: "old") { secrets { name } } }');
+    const data = await t.ok(
+      '{ secrets(namespace: "dev") { totalCount } serviceAccount(namespace: "dev", name: "old") { secrets { name } } }',
+    );
     expect(data.secrets.totalCount).toBe(0);
     expect(data.serviceAccount.secrets).toEqual([]);
   });
@@ -88,7 +93,9 @@ describe.each(ENGINES)('legacy token Secrets (%s)', (engine) => {
     await createToken(t, 'marked', 'old');
     const tok = tokenOf(await filled('marked'));
     expect((await whoami(t, tok)).status).toBe(200);
-    await t.ok(UPDATE_SECRET, { i: { metadata: { name: 'marked', labels: { 'kubernetes.io/legacy-token-invalid-since': '2026-01-01' } } } });
+    await t.ok(UPDATE_SECRET, {
+      i: { metadata: { name: 'marked', labels: { 'kubernetes.io/legacy-token-invalid-since': '2026-01-01' } } },
+    });
     expect((await whoami(t, tok)).status).toBe(401);
     expect((await review(t, tok)).error).toBe(
       "[invalid bearer token, the token in secret dev/marked for service account dev/old has been marked invalid. Use tokens from the TokenRequest API or manually created secret-based tokens, or remove the 'kubernetes.io/legacy-token-invalid-since' label from the secret to temporarily allow use of this token]",
@@ -99,9 +106,12 @@ describe.each(ENGINES)('legacy token Secrets (%s)', (engine) => {
     await createToken(t, 'swapped', 'old');
     const tok = tokenOf(await filled('swapped'));
     expect((await whoami(t, tok)).status).toBe(200);
-    await t.ok('mutation ($d: StringMap) { updateSecret(namespace: "dev", input: { metadata: { name: "swapped" }, stringData: $d }) { id } }', {
-      d: { token: `${tok}x` },
-    });
+    await t.ok(
+      'mutation ($d: StringMap) { updateSecret(namespace: "dev", input: { metadata: { name: "swapped" }, stringData: $d }) { id } }',
+      {
+        d: { token: `${tok}x` },
+      },
+    );
     expect((await review(t, tok)).error).toBe("[invalid bearer token, Token does not match server's copy]");
     await t.ok('mutation { deleteSecret(namespace: "dev", name: "swapped") { id } }');
     expect((await review(t, tok)).error).toBe('[invalid bearer token, Token has been invalidated]');
@@ -123,7 +133,8 @@ describe.each(ENGINES)('legacy token Secrets (%s)', (engine) => {
     await t.ok('mutation { deleteServiceAccount(namespace: "dev", name: "doomed") { id } }');
     expect((await whoami(t, tok)).status).toBe(401);
     await eventually(async () => {
-      for (const n of ['doomed-1', 'doomed-2']) expect((await t.gql(SECRET, { n })).errors?.[0].extensions.code).toBe('NOT_FOUND');
+      for (const n of ['doomed-1', 'doomed-2'])
+        expect((await t.gql(SECRET, { n })).errors?.[0].extensions.code).toBe('NOT_FOUND');
     });
   });
 
@@ -131,7 +142,9 @@ describe.each(ENGINES)('legacy token Secrets (%s)', (engine) => {
     await serviceAccount(t, 'dev', 'listed');
     await createToken(t, 'listed-token', 'listed');
     await filled('listed-token');
-    await t.ok('mutation { updateServiceAccount(namespace: "dev", input: { metadata: { name: "listed" }, secrets: [{ name: "listed-token" }, { name: "other" }] }) { id } }');
+    await t.ok(
+      'mutation { updateServiceAccount(namespace: "dev", input: { metadata: { name: "listed" }, secrets: [{ name: "listed-token" }, { name: "other" }] }) { id } }',
+    );
     await t.ok('mutation { deleteSecret(namespace: "dev", name: "listed-token") { id } }');
     await eventually(async () => {
       const data = await t.ok('{ serviceAccount(namespace: "dev", name: "listed") { secrets { name } } }');

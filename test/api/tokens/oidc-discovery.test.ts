@@ -12,16 +12,34 @@ import { serviceAccount } from '../../helpers/fixtures.js';
 const HASH: Record<string, string> = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', RS256: 'sha256' };
 
 /** A minimal OIDC verifier: discovery → JWKS → key by kid → signature → iss, aud, exp. */
-async function verifyWithDiscovery(fetchDoc: (path: string) => Promise<Response>, issuer: string, audience: string, jwt: string) {
-  const config = (await (await fetchDoc('/.well-known/openid-configuration')).json()) as { issuer: string; jwks_uri: string };
+async function verifyWithDiscovery(
+  fetchDoc: (path: string) => Promise<Response>,
+  issuer: string,
+  audience: string,
+  jwt: string,
+) {
+  const config = (await (await fetchDoc('/.well-known/openid-configuration')).json()) as {
+    issuer: string;
+    jwks_uri: string;
+  };
   if (config.issuer !== issuer) throw new Error('issuer mismatch');
-  const { keys } = (await (await fetchDoc(new URL(config.jwks_uri).pathname)).json()) as { keys: (JsonWebKey & { kid: string; alg: string })[] };
+  const { keys } = (await (await fetchDoc(new URL(config.jwks_uri).pathname)).json()) as {
+    keys: (JsonWebKey & { kid: string; alg: string })[];
+  };
   const [h, p, s] = jwt.split('.');
   const header = JSON.parse(Buffer.from(h, 'base64url').toString());
   const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
   const jwk = keys.find((k) => k.kid === header.kid);
   if (!jwk || jwk.alg !== header.alg) throw new Error('no key');
-  const ok = verify(HASH[header.alg], Buffer.from(`${h}.${p}`), { key: createPublicKey({ key: jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'));
+  const ok = verify(
+    HASH[header.alg],
+    Buffer.from(`${h}.${p}`),
+    {
+      key: createPublicKey({ key: jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' }),
+      dsaEncoding: 'ieee-p1363',
+    },
+    Buffer.from(s, 'base64url'),
+  );
   if (!ok) throw new Error('bad signature');
   if (payload.iss !== config.issuer) throw new Error('bad iss');
   if (!payload.aud.includes(audience)) throw new Error('bad aud');
@@ -72,6 +90,8 @@ describe.each(['ES256', 'RS256'] as const)('OIDC discovery (%s)', (signingAlgori
     const claims = await verifyWithDiscovery((path) => t.fetch(path), 'https://keyway.example.com', 'vault', tok);
     expect(claims.sub).toBe('system:serviceaccount:default:ci');
     const tampered = `${tok.slice(0, -6)}AAAAAA`;
-    await expect(verifyWithDiscovery((path) => t.fetch(path), 'https://keyway.example.com', 'vault', tampered)).rejects.toThrow();
+    await expect(
+      verifyWithDiscovery((path) => t.fetch(path), 'https://keyway.example.com', 'vault', tampered),
+    ).rejects.toThrow();
   });
 });

@@ -19,13 +19,23 @@ describe.each(ENGINES)('issued-token records (%s)', (engine) => {
     await serviceAccount(t, 'default', 'ci');
     await token(t, 'default', 'ci');
     const past = (ms: number) => new Date(Date.now() - ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    for (const [name, expiredAgo] of [['00000000-0000-4000-8000-000000000001', 2 * 3600_000], ['00000000-0000-4000-8000-000000000002', 10 * 60_000]] as const) {
+    for (const [name, expiredAgo] of [
+      ['00000000-0000-4000-8000-000000000001', 2 * 3600_000],
+      ['00000000-0000-4000-8000-000000000002', 10 * 60_000],
+    ] as const) {
       await t.app.registry.create(
         'IssuedToken',
         'default',
         {
           metadata: { name },
-          spec: { serviceAccountName: 'ci', serviceAccountUID: 'x', audiences: ['a'], expirationTimestamp: past(expiredAgo), keyID: 'k', issuedTo: 'test' },
+          spec: {
+            serviceAccountName: 'ci',
+            serviceAccountUID: 'x',
+            audiences: ['a'],
+            expirationTimestamp: past(expiredAgo),
+            keyID: 'k',
+            issuedTo: 'test',
+          },
         },
         { user: CONTROLLER_USER },
       );

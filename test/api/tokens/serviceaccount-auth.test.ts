@@ -69,7 +69,8 @@ describe.each(ENGINES)('ServiceAccount token authentication (%s)', (engine) => {
       await serviceAccount(t, 'dev', sa);
       if (kind === 'Pod') await pod(t, 'dev', `${sa}-p`, sa);
       if (kind === 'Secret') await secret(t, 'dev', `${sa}-s`);
-      const bound = kind === 'Pod' ? { kind, name: `${sa}-p` } : kind === 'Secret' ? { kind, name: `${sa}-s` } : undefined;
+      const bound =
+        kind === 'Pod' ? { kind, name: `${sa}-p` } : kind === 'Secret' ? { kind, name: `${sa}-s` } : undefined;
       const tok = await token(t, 'dev', sa, bound ? { boundObjectRef: bound } : {});
       // authenticate on both replicas first, so both hold a cached success
       expect((await whoami(t, tok)).status).toBe(200);
@@ -78,7 +79,10 @@ describe.each(ENGINES)('ServiceAccount token authentication (%s)', (engine) => {
 
       const name = kind === 'ServiceAccount' ? sa : bound!.name;
       const field = { ServiceAccount: 'deleteServiceAccount', Pod: 'deletePod', Secret: 'deleteSecret' }[kind]!;
-      const deleted = await t.ok(`mutation ($n: String!) { ${field}(namespace: "dev", name: $n) { metadata { resourceVersion } } }`, { n: name });
+      const deleted = await t.ok(
+        `mutation ($n: String!) { ${field}(namespace: "dev", name: $n) { metadata { resourceVersion } } }`,
+        { n: name },
+      );
 
       // here: at once
       expect((await whoami(t, tok)).status).toBe(401);
@@ -88,7 +92,9 @@ describe.each(ENGINES)('ServiceAccount token authentication (%s)', (engine) => {
       const r = await review(other, tok);
       expect(r.authenticated).toBe(false);
       expect(r.error).toBe(
-        kind === 'ServiceAccount' ? `[invalid bearer token, serviceaccounts "${sa}" not found]` : '[invalid bearer token, service account token has been invalidated]',
+        kind === 'ServiceAccount'
+          ? `[invalid bearer token, serviceaccounts "${sa}" not found]`
+          : '[invalid bearer token, service account token has been invalidated]',
       );
 
       if (kind === 'ServiceAccount') await serviceAccount(t, 'dev', sa);
@@ -105,9 +111,12 @@ describe.each(ENGINES)('ServiceAccount token authentication (%s)', (engine) => {
     const tok = await token(t, 'dev', 'rev');
     const keep = await token(t, 'dev', 'rev');
     expect((await whoami(other, tok)).status).toBe(200);
-    const data = await t.ok('mutation ($jti: String!) { revokeServiceAccountToken(jti: $jti) { metadata { resourceVersion } status { revoked revokedBy } } }', {
-      jti: decode(tok).payload.jti,
-    });
+    const data = await t.ok(
+      'mutation ($jti: String!) { revokeServiceAccountToken(jti: $jti) { metadata { resourceVersion } status { revoked revokedBy } } }',
+      {
+        jti: decode(tok).payload.jti,
+      },
+    );
     expect(data.revokeServiceAccountToken.status).toEqual({ revoked: true, revokedBy: 'keyway:admin' });
     expect((await whoami(t, tok)).status).toBe(401);
     await heard(other, data.revokeServiceAccountToken.metadata.resourceVersion);
@@ -132,7 +141,9 @@ describe.each(ENGINES)('ServiceAccount token authentication (%s)', (engine) => {
   });
 
   it('answers NOT_FOUND for revoking a jti it never issued', async () => {
-    const res = await t.gql('mutation { revokeServiceAccountToken(jti: "00000000-0000-4000-8000-000000000000") { id } }');
+    const res = await t.gql(
+      'mutation { revokeServiceAccountToken(jti: "00000000-0000-4000-8000-000000000000") { id } }',
+    );
     expect(res.errors?.[0].extensions.code).toBe('NOT_FOUND');
   });
 });

@@ -55,7 +55,8 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
   it('refuses less than ten minutes with Kubernetes’ message', async () => {
     const res = await issue(t, 'dev', 'ci', { expirationSeconds: 599 });
     expect(res.errors?.[0]).toMatchObject({
-      message: 'TokenRequest.authentication.k8s.io "ci" is invalid: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes',
+      message:
+        'TokenRequest.authentication.k8s.io "ci" is invalid: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes',
       extensions: { code: 'INVALID', causes: [{ field: 'spec.expirationSeconds' }] },
     });
     expect((await issue(t, 'dev', 'ci', { expirationSeconds: 600 })).errors).toBeUndefined();
@@ -71,7 +72,10 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
 
   it('answers NOT_FOUND for a ServiceAccount that does not exist', async () => {
     const res = await issue(t, 'dev', 'ghost');
-    expect(res.errors?.[0]).toMatchObject({ message: 'serviceaccounts "ghost" not found', extensions: { code: 'NOT_FOUND' } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'serviceaccounts "ghost" not found',
+      extensions: { code: 'NOT_FOUND' },
+    });
   });
 
   describe('binding', () => {
@@ -84,7 +88,9 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
     });
 
     it('binds to a Pod running as the account, with its node', async () => {
-      const { payload } = decode(await token(t, 'dev', 'ci', { boundObjectRef: { kind: 'Pod', name: 'runner', uid: podUID } }));
+      const { payload } = decode(
+        await token(t, 'dev', 'ci', { boundObjectRef: { kind: 'Pod', name: 'runner', uid: podUID } }),
+      );
       expect(payload['kubernetes.io']).toEqual({
         namespace: 'dev',
         node: { name: 'node-7' },
@@ -100,8 +106,16 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
 
     it.each([
       [{ kind: 'ConfigMap', name: 'x' }, 'BAD_REQUEST', 'cannot bind token to object of type /v1, Kind=ConfigMap'],
-      [{ kind: 'Deployment', apiVersion: 'apps/v1', name: 'x' }, 'BAD_REQUEST', 'cannot bind token to object of type apps/v1, Kind=Deployment'],
-      [{ kind: 'Pod', name: 'other' }, 'BAD_REQUEST', 'cannot bind token for serviceaccount "ci" to pod running with different serviceaccount name.'],
+      [
+        { kind: 'Deployment', apiVersion: 'apps/v1', name: 'x' },
+        'BAD_REQUEST',
+        'cannot bind token to object of type apps/v1, Kind=Deployment',
+      ],
+      [
+        { kind: 'Pod', name: 'other' },
+        'BAD_REQUEST',
+        'cannot bind token for serviceaccount "ci" to pod running with different serviceaccount name.',
+      ],
       [{ kind: 'Pod', name: 'gone' }, 'NOT_FOUND', 'pods "gone" not found'],
       [{ kind: 'Secret', name: 'gone' }, 'NOT_FOUND', 'secrets "gone" not found'],
       [
@@ -115,7 +129,10 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
     });
 
     it('gives a Pod-bound 3607 s token for the API a year, and reports 3607 s', async () => {
-      const res = await issue(t, 'dev', 'ci', { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', name: 'runner' } });
+      const res = await issue(t, 'dev', 'ci', {
+        expirationSeconds: 3607,
+        boundObjectRef: { kind: 'Pod', name: 'runner' },
+      });
       const { token: tok, expirationTimestamp } = res.data!.createServiceAccountToken;
       const { payload } = decode(tok);
       expect(payload.exp - payload.iat).toBe(365 * 24 * 3600);
@@ -138,7 +155,10 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
   it('records every token it issues, by jti, without the token', async () => {
     const tok = await token(t, 'dev', 'ci', { audiences: ['vault'] });
     const { payload } = decode(tok);
-    const data = await t.ok('query ($n: String!) { issuedToken(namespace: "dev", name: $n) { metadata { name uid } spec { serviceAccountName serviceAccountUID audiences boundObjectRef { kind } expirationTimestamp keyID issuedTo } status { revoked } } }', { n: payload.jti });
+    const data = await t.ok(
+      'query ($n: String!) { issuedToken(namespace: "dev", name: $n) { metadata { name uid } spec { serviceAccountName serviceAccountUID audiences boundObjectRef { kind } expirationTimestamp keyID issuedTo } status { revoked } } }',
+      { n: payload.jti },
+    );
     expect(data.issuedToken).toEqual({
       metadata: { name: payload.jti, uid: payload.jti },
       spec: {
@@ -152,14 +172,18 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
       },
       status: { revoked: false },
     });
-    expect(JSON.stringify(await t.ok('{ issuedTokens(namespace: "dev") { edges { node { spec { audiences } } } } }'))).not.toContain(tok.split('.')[2]);
+    expect(
+      JSON.stringify(await t.ok('{ issuedTokens(namespace: "dev") { edges { node { spec { audiences } } } } }')),
+    ).not.toContain(tok.split('.')[2]);
   });
 
   it('lists an account’s tokens from the account', async () => {
     const uid = await serviceAccount(t, 'dev', 'lister');
     await token(t, 'dev', 'lister');
     await token(t, 'dev', 'lister');
-    const data = await t.ok('{ serviceAccount(namespace: "dev", name: "lister") { issuedTokens { totalCount edges { node { spec { serviceAccountUID } } } } } }');
+    const data = await t.ok(
+      '{ serviceAccount(namespace: "dev", name: "lister") { issuedTokens { totalCount edges { node { spec { serviceAccountUID } } } } } }',
+    );
     expect(data.serviceAccount.issuedTokens.totalCount).toBe(2);
     expect(data.serviceAccount.issuedTokens.edges.every((e: any) => e.node.spec.serviceAccountUID === uid)).toBe(true);
   });
