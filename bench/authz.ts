@@ -192,14 +192,20 @@ p = sub, ns, verbs, groups, resources, names, urls
 e = some(where (p.eft == allow))
 
 [matchers]
-m = subjectIn(p.sub, r.subs) && (p.ns == "" || p.ns == r.ns) && ((r.path == "" && p.urls == "[]" && verbMatches(r.verb, p.verbs) && groupMatches(r.group, p.groups) && resourceMatches(r.resource, r.subresource, p.resources) && nameMatches(r.name, p.names)) || (r.path != "" && p.urls != "[]" && verbMatches(r.verb, p.verbs) && urlMatches(r.path, p.urls)))
+m = subjectIn(p.sub, r.subs) && (p.ns == "" || p.ns == r.ns) && \
+  ((r.path == "" && p.urls == "[]" && verbMatches(r.verb, p.verbs) && groupMatches(r.group, p.groups) && \
+    resourceMatches(r.resource, r.subresource, p.resources) && nameMatches(r.name, p.names)) || \
+   (r.path != "" && p.urls != "[]" && verbMatches(r.verb, p.verbs) && urlMatches(r.path, p.urls)))
 `;
 
 /** The request's subject keys travel as one newline-joined string; each is split once. */
 const subjectSets = new Map<string, Set<string>>();
 function subjectIn(sub: string, subs: string): boolean {
   let set = subjectSets.get(subs);
-  if (!set) subjectSets.set(subs, (set = new Set(subs.split('\n'))));
+  if (!set) {
+    set = new Set(subs.split('\n'));
+    subjectSets.set(subs, set);
+  }
   return set.has(sub);
 }
 
@@ -358,7 +364,10 @@ async function podRequests(rbac: App, allowAll: App) {
     }
     return ((performance.now() - t0) * 1000) / N;
   };
-  for (let i = 0; i < 10; i++) await block(allowAll), await block(rbac);
+  for (let i = 0; i < 10; i++) {
+    await block(allowAll);
+    await block(rbac);
+  }
   const pairs: { rbac: number; allowAll: number }[] = [];
   for (let i = 0; i < 60; i++) {
     if (i % 2 === 0) {
@@ -393,8 +402,10 @@ async function writeToEffect(writer: App, other: App) {
   const here = writer.authorizer;
   const there = new RbacAuthorizer(other.rbac);
   const CREATE = `mutation ($ns: String!) { createRoleBinding(namespace: $ns, input: {
-    metadata: { name: "late" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view-secrets" },
-    subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "late-joiner" }] }) { metadata { name } } }`;
+    metadata: { name: "late" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view-secrets" },
+    subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "late-joiner" }]
+  }) { metadata { name } } }`;
   const DELETE = 'mutation ($ns: String!) { deleteRoleBinding(namespace: $ns, name: "late") { metadata { name } } }';
   const until = async (authorizer: Authorizer, allowed: boolean, t0: number) => {
     for (;;) {
@@ -460,7 +471,8 @@ async function main() {
   await setup.stop();
 
   process.stderr.write(
-    `writing the policy (${NAMESPACES} namespaces, ${NAMESPACES * BINDINGS_PER_NAMESPACE} RoleBindings, ${CLUSTER_ROLES} ClusterRoles)…\n`,
+    `writing the policy (${NAMESPACES} namespaces, ${NAMESPACES * BINDINGS_PER_NAMESPACE} RoleBindings, ` +
+      `${CLUSTER_ROLES} ClusterRoles)…\n`,
   );
   let t0 = performance.now();
   const written = await insertPolicy(database, namespaceBody);
@@ -504,7 +516,8 @@ async function main() {
     ADMIN,
     `mutation { createRoleBinding(namespace: "${PODS_NAMESPACE}", input: { metadata: { name: "bench-readers" },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "pod-reader" },
-    subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "bench-readers" }] }) { metadata { name } } }`,
+    subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "bench-readers" }]
+    }) { metadata { name } } }`,
   );
   for (let i = 0; i < 100; i++) {
     const sa = `runner-${i}`;
@@ -563,13 +576,20 @@ async function main() {
   const overhead = pods.ratio - 1;
   process.stdout.write(`${table([uncached, cached, naiveMeasure, ...pods.rows])}\n`);
   process.stdout.write(
-    `policy: ${written} objects written in ${(writeMs / 1000).toFixed(1)} s; ${JSON.stringify(index.stats)}; ${(allowedShare * 100).toFixed(0)} % of decisions allowed\n` +
-      `full policy load: ${loadMs.toFixed(0)} ms (target ≤ 5000); before it, migrate + analyze: ${migrateMs.toFixed(0)} ms; a whole replica start: ${startMs.toFixed(0)} ms\n` +
-      `uncached p50 ${uncached.p50Us.toFixed(1)} µs (target ≤ 50), ${speedup.toFixed(0)}× the naive enforcer (target ≥ 100×, agreed on ${sample.length} decisions)\n` +
+    `policy: ${written} objects written in ${(writeMs / 1000).toFixed(1)} s; ${JSON.stringify(index.stats)}; ` +
+      `${(allowedShare * 100).toFixed(0)} % of decisions allowed\n` +
+      `full policy load: ${loadMs.toFixed(0)} ms (target ≤ 5000); before ` +
+      `it, migrate + analyze: ${migrateMs.toFixed(0)} ` +
+      `ms; a whole replica start: ${startMs.toFixed(0)} ms\n` +
+      `uncached p50 ${uncached.p50Us.toFixed(1)} µs (target ≤ 50), ${speedup.toFixed(0)}× the naive ` +
+      `enforcer (target ≥ 100×, agreed on ${sample.length} decisions)\n` +
       `cached p50 ${cached.p50Us.toFixed(2)} µs (target ≤ 2)\n` +
       `RBAC on the 100-pod request: +${(overhead * 100).toFixed(1)} % (target ≤ 10 %; median of 60 pairs of 10)\n` +
-      `RBAC write → effect (p50 / max ms): here grant ${effect.sameReplica.grant.p50Ms}/${effect.sameReplica.grant.maxMs}, revoke ${effect.sameReplica.revoke.p50Ms}/${effect.sameReplica.revoke.maxMs}; ` +
-      `other replica grant ${effect.otherReplica.grant.p50Ms}/${effect.otherReplica.grant.maxMs}, revoke ${effect.otherReplica.revoke.p50Ms}/${effect.otherReplica.revoke.maxMs}\n`,
+      'RBAC write → effect (p50 / max ms): ' +
+      `here grant ${effect.sameReplica.grant.p50Ms}/${effect.sameReplica.grant.maxMs}, ` +
+      `revoke ${effect.sameReplica.revoke.p50Ms}/${effect.sameReplica.revoke.maxMs}; ` +
+      `other replica grant ${effect.otherReplica.grant.p50Ms}/${effect.otherReplica.grant.maxMs}, ` +
+      `revoke ${effect.otherReplica.revoke.p50Ms}/${effect.otherReplica.revoke.maxMs}\n`,
   );
   const result = {
     benchmark: 'authz',

@@ -49,7 +49,10 @@ function secretReferenceViolation(account: ServiceAccount, pod: Pod): string | n
   const pulls = pod.spec.imagePullSecrets ?? [];
   for (let i = 0; i < pulls.length; i++) {
     if (!pullable.has(pulls[i].name)) {
-      return `imagePullSecrets[${i}].name="${pulls[i].name}" is not allowed because service account ${sa} does not reference that imagePullSecret`;
+      return (
+        `imagePullSecrets[${i}].name="${pulls[i].name}" is not allowed because service account ${sa} ` +
+        `does not reference that imagePullSecret`
+      );
     }
   }
   return null;

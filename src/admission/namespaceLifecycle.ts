@@ -21,5 +21,6 @@ export const namespaceLifecycle: AdmissionPlugin = {
         `unable to create new content in namespace ${namespace} because it is being terminated`,
       );
     }
+    return undefined; // the object as it was
   },
 };

@@ -33,7 +33,7 @@ export interface AdmissionPlugin {
   readonly name: string;
   handles(kind: Kind, operation: Operation): boolean;
   /** May return a changed object; runs before validation. */
-  mutate?(request: AdmissionRequest): Promise<KubeObject | void>;
+  mutate?(request: AdmissionRequest): Promise<KubeObject | undefined>;
   /** Throws an ApiError to refuse; runs after validation. */
   validate?(request: AdmissionRequest): Promise<void>;
 }

@@ -38,7 +38,8 @@ export const podServiceAccount: AdmissionPlugin = {
       const refusal = forbidden(
         'pods',
         request.name,
-        `error looking up service account ${request.namespace}/${accountName}: serviceaccount "${accountName}" not found`,
+        `error looking up service account ${request.namespace}/${accountName}: serviceaccount "${accountName}" ` +
+          `not found`,
       );
       // `default` is made by a controller right after its namespace: give it the time Kubernetes does
       if (accountName === DEFAULT_SERVICE_ACCOUNT)

@@ -78,7 +78,7 @@ export interface ObjectOfKind {
 }
 
 export function isKind(value: string): value is Kind {
-  return Object.prototype.hasOwnProperty.call(KINDS, value);
+  return Object.hasOwn(KINDS, value);
 }
 
 /** `pods`, or `roles.rbac.authorization.k8s.io`: how Kubernetes names a resource in messages. */

@@ -85,7 +85,10 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
     });
     for (const uid of cache.dependsOn) {
       let keys = this.byDependency.get(uid);
-      if (!keys) this.byDependency.set(uid, (keys = new Set()));
+      if (!keys) {
+        keys = new Set();
+        this.byDependency.set(uid, keys);
+      }
       keys.add(key);
     }
   }

@@ -61,7 +61,10 @@ export class LegacyTokenAuthenticator {
     if (secret.lastUsed !== today) this.recordUse(namespace, secretName, today);
     if (secret.invalidSince) {
       fail(
-        `the token in secret ${namespace}/${secretName} for service account ${namespace}/${saName} has been marked invalid. Use tokens from the TokenRequest API or manually created secret-based tokens, or remove the 'kubernetes.io/legacy-token-invalid-since' label from the secret to temporarily allow use of this token`,
+        `the token in secret ${namespace}/${secretName} for service account ${namespace}/${saName} ` +
+          `has been marked invalid. Use tokens from the TokenRequest API or manually created secret-based ` +
+          `tokens, or remove the 'kubernetes.io/legacy-token-invalid-since' label from the secret to ` +
+          `temporarily allow use of this token`,
       );
     }
     return {

@@ -59,8 +59,10 @@ export function forbiddenError(attrs: Attributes, decision: Decision): ApiError 
   } else {
     const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
     message = attrs.namespace
-      ? `User ${goQuote(username)} cannot ${attrs.verb} resource ${goQuote(resource)} in API group ${goQuote(attrs.apiGroup)} in the namespace ${goQuote(attrs.namespace)}`
-      : `User ${goQuote(username)} cannot ${attrs.verb} resource ${goQuote(resource)} in API group ${goQuote(attrs.apiGroup)} at the cluster scope`;
+      ? `User ${goQuote(username)} cannot ${attrs.verb} resource ${goQuote(resource)} in API group ` +
+        `${goQuote(attrs.apiGroup)} in the namespace ${goQuote(attrs.namespace)}`
+      : `User ${goQuote(username)} cannot ${attrs.verb} resource ${goQuote(resource)} in API group ` +
+        `${goQuote(attrs.apiGroup)} at the cluster scope`;
   }
   // kube-apiserver appends the authorizer's reason for a denial (RBAC's unresolvable roles)
   const why = decision.reason || decision.evaluationError;

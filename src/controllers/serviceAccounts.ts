@@ -36,7 +36,7 @@ export class DefaultServiceAccountController extends Controller {
 
   protected async reconcile(namespace: string): Promise<void> {
     const ns = await this.registry.find('Namespace', '', namespace);
-    if (!ns || ns.status.phase !== 'Active') return;
+    if (ns?.status.phase !== 'Active') return;
     if (await this.registry.find('ServiceAccount', namespace, DEFAULT_SERVICE_ACCOUNT)) return;
     try {
       await this.registry.create(

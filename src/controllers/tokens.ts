@@ -115,7 +115,7 @@ export class TokensController extends Controller {
 
   private async unreference(namespace: string, account: string, secret: string): Promise<void> {
     const sa = await this.registry.find('ServiceAccount', namespace, account);
-    if (!sa || !sa.secrets.some((s) => s.name === secret)) return;
+    if (!sa?.secrets.some((s) => s.name === secret)) return;
     await this.registry.update(
       'ServiceAccount',
       namespace,

@@ -93,10 +93,10 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob; analyz
       unanalyzed = 0;
       // queued behind whatever the one connection is doing; statistics are only a hint, so a
       // failure (the database closing meanwhile) is of no consequence
-      analyzing = db.execute(ANALYZE).then(
-        () => void (analyzing = undefined),
-        () => void (analyzing = undefined),
-      );
+      const done = () => {
+        analyzing = undefined;
+      };
+      analyzing = db.execute(ANALYZE).then(done, done);
     },
     // in this process: it answers while it is open
     ping: async () => !client.closed,

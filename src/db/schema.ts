@@ -85,5 +85,5 @@ export const signingKeys = pgTable(
     retiredAt: timestamp('retired_at', { withTimezone: true, mode: 'date' }),
   },
   // at most one active key, whichever replica gets there first
-  (t) => [uniqueIndex('signing_keys_one_active').on(sql`(true)`).where(sql`retired_at is null`)],
+  (_t) => [uniqueIndex('signing_keys_one_active').on(sql`(true)`).where(sql`retired_at is null`)],
 );

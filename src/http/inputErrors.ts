@@ -81,12 +81,12 @@ export function useInputErrorsWithoutValues(): Plugin {
         const name = definition.variable.name.value;
         const type = typeFromAST(args.schema, definition.type);
         // undeclared, missing and null variables get graphql-js' own messages, which quote nothing
-        if (!type || !isInputType(type) || !Object.prototype.hasOwnProperty.call(raw, name) || raw[name] == null)
-          continue;
+        if (!type || !isInputType(type) || !Object.hasOwn(raw, name) || raw[name] == null) continue;
         const unpaired = unpairedAt(raw[name]);
         if (unpaired) {
           fail(
-            `Variable "$${name}" got invalid value at "${pathText(name, unpaired)}"; strings must be valid Unicode (no unpaired surrogates).`,
+            `Variable "$${name}" got invalid value at "${pathText(name, unpaired)}"; strings must be valid ` +
+              `Unicode (no unpaired surrogates).`,
             {
               nodes: definition,
             },

@@ -115,7 +115,8 @@ export function parseSelector(input: string): Selector {
         const value = parseExactValue();
         if (parseInt64(value) === null) {
           throw new SelectorError(
-            `values[0]: Invalid value: ${JSON.stringify(value)}: for 'Gt', 'Lt' operators, the value must be an integer`,
+            `values[0]: Invalid value: ${JSON.stringify(value)}: for 'Gt', 'Lt' operators, the value must ` +
+              `be an integer`,
           );
         }
         return { key, operator, values: [value] };
@@ -187,7 +188,7 @@ export function matches(selector: Selector, labels: StringMap): boolean {
 }
 
 function requirementMatches(r: Requirement, labels: StringMap): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   const value = has ? labels[r.key] : undefined;
   switch (r.operator) {
     case 'in':

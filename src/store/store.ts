@@ -127,8 +127,13 @@ function selectorSql(selector: Selector): SQL[] {
         // as `matches()`: the label value must be an int64 (the parser held the operand to one)
         const op = r.operator === 'gt' ? sql`>` : sql`<`;
         const v = value(r.key);
-        return sql`(case when ${v} ~ '^[+-]?[0-9]+$' then (case when ${v}::numeric between -9223372036854775808 and 9223372036854775807 then ${v}::numeric ${op} ${r.values[0]}::numeric else false end) else false end)`;
+        return sql`(case when ${v} ~ '^[+-]?[0-9]+$'
+          then (case when ${v}::numeric between -9223372036854775808 and 9223372036854775807
+            then ${v}::numeric ${op} ${r.values[0]}::numeric else false end)
+          else false end)`;
       }
+      default:
+        throw new Error(`unknown selector operator ${String(r.operator satisfies never)}`);
     }
   });
 }
@@ -280,7 +285,8 @@ export class StoreReader {
     for (;;) {
       const page = await rows<{ namespace: string; name: string; body: string }>(
         this.exec,
-        sql`select ${objects.namespace} as namespace, ${objects.name} as name, ${objects.body}::text as body from ${objects}
+        sql`select ${objects.namespace} as namespace, ${objects.name} as name, ${objects.body}::text as body
+            from ${objects}
             where ${objects.kind} = ${kind} ${from ? sql`and ${keysetAfter(kind, from)}` : sql``}
             order by ${objects.namespace}, ${objects.name} limit ${pageSize}`,
       );
@@ -365,7 +371,8 @@ export class StoreTransaction extends StoreReader {
     await this.exec.execute(sql`
       with logged as (
         insert into ${changes} (resource_version, type, kind, namespace, name, uid, object)
-        values (${rv}, ${type}, ${change.kind}, ${change.namespace}, ${change.name}, ${change.uid}, ${JSON.stringify(object)}::jsonb)
+        values (${rv}, ${type}, ${change.kind}, ${change.namespace}, ${change.name}, ${change.uid},
+                ${JSON.stringify(object)}::jsonb)
         returning resource_version
       )
       select pg_notify(${CHANGES_CHANNEL}, resource_version::text) from logged`);

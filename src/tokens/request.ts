@@ -158,7 +158,9 @@ export class TokenIssuer {
     }
     if (ref.uid && ref.uid !== target.metadata.uid) {
       throw conflictMessage(
-        `Operation cannot be fulfilled on ${ref.kind} "${ref.name}": the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+        `Operation cannot be fulfilled on ${ref.kind} "${ref.name}": the UID in the bound object reference ` +
+          `(${ref.uid}) does not match the UID in record. The object might have been deleted and then ` +
+          `recreated`,
       );
     }
     const obj = { name: target.metadata.name, uid: target.metadata.uid };

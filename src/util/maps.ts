@@ -13,7 +13,7 @@ export function dict<V>(entries?: Iterable<readonly [string, V]>): Record<string
 
 /** Whether `map` holds `key` itself (never through a prototype). */
 export function has(map: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(map, key);
+  return Object.hasOwn(map, key);
 }
 
 /**

@@ -40,7 +40,8 @@ export function isDNS1123Label(value: string): string[] {
   if (!dns1123LabelRe.test(value)) {
     errs.push(
       regexError(
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and " +
+          'must start and end with an alphanumeric character',
         dns1123LabelFmt,
         'my-name',
         '123-abc',
@@ -56,7 +57,8 @@ export function isDNS1123Subdomain(value: string): string[] {
   if (!dns1123SubdomainRe.test(value)) {
     errs.push(
       regexError(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or " +
+          "'.', and must start and end with an alphanumeric character",
         dns1123SubdomainFmt,
         'example.com',
       ),
@@ -110,7 +112,8 @@ export function isQualifiedName(value: string): string[] {
     else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
   } else {
     return [
-      `a qualified name ${regexError(qualifiedNameMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `a qualified name ${regexError(qualifiedNameMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')} ` +
+        `with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   }
   if (name.length === 0) errs.push(`name part ${emptyError()}`);
@@ -127,7 +130,8 @@ export function isValidLabelValue(value: string): string[] {
   if (!labelValueRe.test(value)) {
     errs.push(
       regexError(
-        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', " +
+          'and must start and end with an alphanumeric character',
         labelValueFmt,
         'MyValue',
         'my_value',
@@ -176,7 +180,8 @@ export function isEnvVarName(value: string): string[] {
   if (!envVarNameRe.test(value)) {
     errs.push(
       regexError(
-        "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+        "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', " +
+          "or '.', and must not start with a digit",
         envVarNameFmt,
         'my.env-name',
         'MY_ENV.NAME',

@@ -29,7 +29,7 @@ function walk(value: unknown, at: Path, inMap: boolean, errs: ErrorList): void {
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => walk(item, at.index(i), false, errs));
+    for (const [i, item] of value.entries()) walk(item, at.index(i), false, errs);
     return;
   }
   if (value === null || typeof value !== 'object') return;

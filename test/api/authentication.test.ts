@@ -39,7 +39,8 @@ describe('authentication', () => {
     const res = await t.gql(LIST, {}, null);
     expect(res.status).toBe(200);
     expect(res.errors?.[0].message).toBe(
-      'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope',
+      'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API ' +
+        'group "" at the cluster scope',
     );
   });
 

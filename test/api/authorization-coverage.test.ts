@@ -70,16 +70,18 @@ describe('authorization coverage', () => {
   let t: TestApp;
   const resolved: Resolution[] = [];
   const required = new Map<string, string[]>(); // path → questions the field asked
-  let decided = new Set<string>();
+  const decided = new Set<string>();
 
   beforeAll(async () => {
     t = await startTestApp('pglite');
     await namespace(t, 'walk');
     await t.ok(
-      `mutation { createSecret(namespace: "walk", input: { metadata: { name: "creds" }, stringData: { a: "b" } }) { id } }`,
+      `mutation { createSecret(namespace: "walk", input: { metadata: { name: "creds" }, stringData: ` +
+        `{ a: "b" } }) { id } }`,
     );
     await t.ok(`mutation { createServiceAccount(namespace: "walk", input: {
-      metadata: { name: "runner" }, secrets: [{ name: "creds" }], imagePullSecrets: [{ name: "creds" }], automountServiceAccountToken: true }) { id } }`);
+      metadata: { name: "runner" }, secrets: [{ name: "creds" }], imagePullSecrets: [{ name: "creds" }],
+      automountServiceAccountToken: true }) { id } }`);
     await t.ok(`mutation { createPod(namespace: "walk", input: { metadata: { name: "job" }, spec: {
       serviceAccountName: "runner", automountServiceAccountToken: false, nodeName: "node-1",
       initContainers: [{ name: "init", image: "busybox" }],
@@ -91,21 +93,27 @@ describe('authorization coverage', () => {
         { serviceAccountToken: { audience: "api", expirationSeconds: 3607, path: "token" } },
         { secret: { name: "creds" } },
         { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-        { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } } ] } }],
+        { downwardAPI: { items: [{ path: "namespace",
+          fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } } ] } }],
       imagePullSecrets: [{ name: "creds" }] } }) { id } }`);
     await t.ok(
-      `mutation { createRole(namespace: "walk", input: { metadata: { name: "r" }, rules: [{ verbs: ["get"], apiGroups: [""], resources: ["pods"], resourceNames: ["job"] }] }) { id } }`,
+      `mutation { createRole(namespace: "walk", input: { metadata: { name: "r" }, rules: [{ verbs: ` +
+        `["get"], apiGroups: [""], resources: ["pods"], resourceNames: ["job"] }] }) { id } }`,
     );
     await t.ok(
-      `mutation { createClusterRole(input: { metadata: { name: "walk-cr" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/healthz"] }] }) { id } }`,
+      `mutation { createClusterRole(input: { metadata: { name: "walk-cr" }, rules: [{ verbs: ["get"], ` +
+        `nonResourceURLs: ["/healthz"] }] }) { id } }`,
     );
-    await t.ok(`mutation { createRoleBinding(namespace: "walk", input: { metadata: { name: "rb" }, roleRef: { kind: "Role", name: "r" },
+    await t.ok(`mutation { createRoleBinding(namespace: "walk", input: { metadata: { name: "rb" },
+      roleRef: { kind: "Role", name: "r" },
       subjects: [{ kind: "ServiceAccount", name: "runner", namespace: "walk" }] }) { id } }`);
-    await t.ok(`mutation { createClusterRoleBinding(input: { metadata: { name: "walk-crb" }, roleRef: { kind: "ClusterRole", name: "walk-cr" },
+    await t.ok(`mutation { createClusterRoleBinding(input: { metadata: { name: "walk-crb" },
+      roleRef: { kind: "ClusterRole", name: "walk-cr" },
       subjects: [{ kind: "Group", name: "devs" }] }) { id } }`);
 
     const issued = await t.ok(
-      'mutation { createServiceAccountToken(namespace: "walk", name: "runner", input: { boundObjectRef: { kind: "Pod", name: "job" } }) { token } }',
+      'mutation { createServiceAccountToken(namespace: "walk", name: "runner", input: { boundObjectRef: ' +
+        '{ kind: "Pod", name: "job" } }) { token } }',
     );
     const token = issued.createServiceAccountToken.token as string;
     const jti = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).jti as string;
@@ -166,14 +174,19 @@ describe('authorization coverage', () => {
     for (const id of ids)
       await run(`query ($id: ID!) { node(id: $id) { ${selectAll(schema.getType('Node')!)} } }`, { id });
     await run(
-      `query ($token: String!) { tokenReview(input: { token: $token }) { ${selectAll(schema.getType('TokenReviewStatus')!)} } }`,
+      `query ($token: String!) { tokenReview(input: { token: $token ` +
+        `}) { ${selectAll(schema.getType('TokenReviewStatus')!)} ` +
+        `} }`,
       { token },
     );
     await run(
-      `{ whoami { ${selectAll(schema.getType('UserInfo')!)} } signingKeys { ${selectAll(schema.getType('SigningKey')!)} } }`,
+      `{ whoami { ${selectAll(schema.getType('UserInfo')!)} } signingKeys ` +
+        `{ ${selectAll(schema.getType('SigningKey')!)} ` +
+        `} }`,
     );
     const sar = selectAll(schema.getType('SubjectAccessReviewStatus')!);
-    await run(`{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) { ${sar} }
+    await run(`{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) {
+        ${sar} }
       selfSubjectAccessReview(input: { nonResourceAttributes: { verb: "get", path: "/healthz" } }) { ${sar} }
       selfSubjectRulesReview(namespace: "walk") { ${selectAll(schema.getType('SubjectRulesReviewStatus')!)} }
       whoCan(verb: "get", resource: "pods", namespace: "walk") { ${selectAll(schema.getType('WhoCanEntry')!)} } }`);
@@ -187,11 +200,14 @@ describe('authorization coverage', () => {
     }
     await run(docs('Namespace', 'metadata { name }').delete, { name: 'walk-namespace' });
     await run(
-      `mutation { createServiceAccountToken(namespace: "walk", name: "runner", input: { audiences: ["a"] }) { ${selectAll(schema.getType('TokenRequestStatus')!)} } }`,
+      `mutation { createServiceAccountToken(namespace: "walk", name: "runner", input: { audiences: ` +
+        `["a"] }) { ${selectAll(schema.getType('TokenRequestStatus')!)} } }`,
     );
     await run(`mutation ($jti: String!) { revokeServiceAccountToken(jti: $jti) { metadata { name } } }`, { jti });
     await run(
-      `mutation { revokeServiceAccountTokens(namespace: "walk", name: "runner") { ${selectAll(schema.getType('RevokeServiceAccountTokensResult')!)} } }`,
+      `mutation { revokeServiceAccountTokens(namespace: "walk", name: ` +
+        `"runner") { ${selectAll(schema.getType('RevokeServiceAccountTokensResult')!)} ` +
+        `} }`,
     );
     await run('mutation { rotateSigningKey { kid } }');
   });

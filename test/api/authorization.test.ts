@@ -34,19 +34,23 @@ describe('authorization refusals', () => {
     ],
     [
       '{ clusterRole(name: "admin") { id } }',
-      'clusterroles.rbac.authorization.k8s.io "admin" is forbidden: User "bob" cannot get resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope',
+      'clusterroles.rbac.authorization.k8s.io "admin" is forbidden: User "bob" cannot get resource ' +
+        '"clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope',
     ],
     [
       'mutation { createRole(namespace: "dev", input: { metadata: { name: "r" } }) { id } }',
-      'roles.rbac.authorization.k8s.io is forbidden: User "bob" cannot create resource "roles" in API group "rbac.authorization.k8s.io" in the namespace "dev"',
+      'roles.rbac.authorization.k8s.io is forbidden: User "bob" cannot create resource "roles" in ' +
+        'API group "rbac.authorization.k8s.io" in the namespace "dev"',
     ],
     [
       'mutation { updateServiceAccount(namespace: "dev", input: { metadata: { name: "ci" } }) { id } }',
-      'serviceaccounts "ci" is forbidden: User "bob" cannot update resource "serviceaccounts" in API group "" in the namespace "dev"',
+      'serviceaccounts "ci" is forbidden: User "bob" cannot update resource "serviceaccounts" in ' +
+        'API group "" in the namespace "dev"',
     ],
     [
       'mutation { deleteNamespace(name: "dev") { id } }',
-      'namespaces "dev" is forbidden: User "bob" cannot delete resource "namespaces" in API group "" in the namespace "dev"',
+      'namespaces "dev" is forbidden: User "bob" cannot delete resource "namespaces" in API group ' +
+        '"" in the namespace "dev"',
     ],
     [
       `{ node(id: "${Buffer.from('Secret:dev/db').toString('base64')}") { id } }`,

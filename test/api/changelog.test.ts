@@ -19,10 +19,12 @@ describe.each(ENGINES)('change log (%s)', (engine) => {
   it('records ADDED, MODIFIED and DELETED with the object and its resourceVersion', async () => {
     const start = await head();
     const created = await t.ok(
-      'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "logged" } }) { metadata { uid resourceVersion } } }',
+      'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "logged" ' +
+        '} }) { metadata { uid resourceVersion } } }',
     );
     const updated = await t.ok(
-      'mutation { updateServiceAccount(namespace: "default", input: { metadata: { name: "logged", labels: { a: "b" } } }) { metadata { resourceVersion } } }',
+      'mutation { updateServiceAccount(namespace: "default", input: { metadata: { name: "logged", ' +
+        'labels: { a: "b" } } }) { metadata { resourceVersion } } }',
     );
     const deleted = await t.ok(
       'mutation { deleteServiceAccount(namespace: "default", name: "logged") { metadata { resourceVersion } } }',
@@ -46,8 +48,10 @@ describe.each(ENGINES)('change log (%s)', (engine) => {
       'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "taken" } }) { id } }',
       'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "Bad!" } }) { id } }',
       'mutation { createServiceAccount(namespace: "missing", input: { metadata: { name: "x" } }) { id } }',
-      'mutation { updateServiceAccount(namespace: "default", input: { metadata: { name: "taken", resourceVersion: "1" } }) { id } }',
-      'mutation { createPod(namespace: "default", input: { metadata: { name: "p" }, spec: { containers: [] } }) { id } }',
+      'mutation { updateServiceAccount(namespace: "default", input: { metadata: { name: "taken", ' +
+        'resourceVersion: "1" } }) { id } }',
+      'mutation { createPod(namespace: "default", input: { metadata: { name: "p" }, spec: { containers: ' +
+        '[] } }) { id } }',
     ];
     for (const doc of failures) expect((await t.gql(doc)).errors).toHaveLength(1);
     expect(await changesSince(start)).toEqual([]);
@@ -60,7 +64,8 @@ describe.each(ENGINES)('change log (%s)', (engine) => {
     const replica = await t.replica({ pollIntervalMs: 600_000, controllers: false });
     try {
       const data = await t.ok(
-        'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "heard" } }) { metadata { resourceVersion } } }',
+        'mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "heard" } ' +
+          '}) { metadata { resourceVersion } } }',
       );
       const rv = Number(data.createServiceAccount.metadata.resourceVersion);
       await eventually(async () => expect(replica.app.follower.resourceVersion).toBeGreaterThanOrEqual(rv), 2000);

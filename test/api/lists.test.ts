@@ -6,7 +6,8 @@ import { namespace } from '../helpers/fixtures.js';
 
 const LIST = `query ($namespace: String, $labelSelector: String, $first: Int, $after: String) {
   serviceAccounts(namespace: $namespace, labelSelector: $labelSelector, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id metadata { namespace name } } } } }`;
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id metadata { namespace name } } } } }`;
 
 const names = (data: any) =>
   data.serviceAccounts.edges.map((e: any) => `${e.node.metadata.namespace}/${e.node.metadata.name}`);
@@ -29,7 +30,8 @@ describe.each(ENGINES)('lists (%s)', (engine) => {
     for (const [name, labels] of Object.entries(labelled)) {
       for (const ns of ['team-a', 'team-b']) {
         await t.ok(
-          'mutation ($ns: String!, $i: ServiceAccountInput!) { createServiceAccount(namespace: $ns, input: $i) { id } }',
+          'mutation ($ns: String!, $i: ServiceAccountInput!) { createServiceAccount(namespace: $ns, input: ' +
+            '$i) { id } }',
           {
             ns,
             i: { metadata: { name, labels } },
@@ -103,7 +105,8 @@ describe.each(ENGINES)('lists (%s)', (engine) => {
 
   it('lists a namespace’s objects from the Namespace', async () => {
     const data = await t.ok(
-      '{ namespace(name: "team-a") { serviceAccounts(labelSelector: "app=web", first: 2) { totalCount edges { node { metadata { name } } } } } }',
+      '{ namespace(name: "team-a") { serviceAccounts(labelSelector: "app=web", first: 2) { totalCount ' +
+        'edges { node { metadata { name } } } } } }',
     );
     expect(data.namespace.serviceAccounts.totalCount).toBe(3);
     expect(data.namespace.serviceAccounts.edges.map((e: any) => e.node.metadata.name)).toEqual(['a', 'b']);

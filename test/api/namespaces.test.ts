@@ -7,7 +7,8 @@ import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
 
 const NS =
-  'mutation ($n: String!) { createNamespace(input: { metadata: { name: $n } }) { metadata { name labels } status { phase } spec { finalizers } } }';
+  'mutation ($n: String!) { createNamespace(input: { metadata: { name: $n } }) { metadata { name ' +
+  'labels } status { phase } spec { finalizers } } }';
 const DELETE =
   'mutation ($n: String!) { deleteNamespace(name: $n) { metadata { name deletionTimestamp } status { phase } } }';
 const GET = 'query ($n: String!) { namespace(name: $n) { status { phase } } }';
@@ -37,7 +38,8 @@ describe.each(ENGINES)('namespaces (%s)', (engine) => {
       spec: { finalizers: ['kubernetes'] },
     });
     const updated = await t.ok(
-      'mutation { updateNamespace(input: { metadata: { name: "labelled", labels: { team: "a" } } }) { metadata { labels } } }',
+      'mutation { updateNamespace(input: { metadata: { name: "labelled", labels: { team: "a" } } ' +
+        '}) { metadata { labels } } }',
     );
     expect(updated.updateNamespace.metadata.labels).toEqual({ team: 'a', 'kubernetes.io/metadata.name': 'labelled' });
   });
@@ -63,14 +65,17 @@ describe.each(ENGINES)('namespaces (%s)', (engine) => {
     await t.ok(NS, { n: 'doomed' });
     await t.ok('mutation { createServiceAccount(namespace: "doomed", input: { metadata: { name: "ci" } }) { id } }');
     await t.ok(
-      'mutation { createSecret(namespace: "doomed", input: { metadata: { name: "s" }, stringData: { a: "b" } }) { id } }',
+      'mutation { createSecret(namespace: "doomed", input: { metadata: { name: "s" }, stringData: ' +
+        '{ a: "b" } }) { id } }',
     );
     await t.ok('mutation { createRole(namespace: "doomed", input: { metadata: { name: "r" } }) { id } }');
     await t.ok(
-      'mutation { createRoleBinding(namespace: "doomed", input: { metadata: { name: "rb" }, roleRef: { kind: "Role", name: "r" } }) { id } }',
+      'mutation { createRoleBinding(namespace: "doomed", input: { metadata: { name: "rb" }, roleRef: ' +
+        '{ kind: "Role", name: "r" } }) { id } }',
     );
     await t.ok(
-      'mutation { createPod(namespace: "doomed", input: { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "i" }] } }) { id } }',
+      'mutation { createPod(namespace: "doomed", input: { metadata: { name: "p" }, spec: { containers: ' +
+        '[{ name: "c", image: "i" }] } }) { id } }',
     );
 
     const deleted = await t.ok(DELETE, { n: 'doomed' });
@@ -124,7 +129,8 @@ describe.each(ENGINES)('namespaces (%s)', (engine) => {
 
     it('still lets existing content be updated and deleted', async () => {
       await paused.ok(
-        'mutation { updateServiceAccount(namespace: "closing", input: { metadata: { name: "stays", labels: { a: "b" } } }) { id } }',
+        'mutation { updateServiceAccount(namespace: "closing", input: { metadata: { name: "stays", ' +
+          'labels: { a: "b" } } }) { id } }',
       );
       await paused.ok('mutation { deleteServiceAccount(namespace: "closing", name: "stays") { id } }');
     });
@@ -133,7 +139,8 @@ describe.each(ENGINES)('namespaces (%s)', (engine) => {
       const res = await paused.gql(DELETE, { n: 'closing' });
       expect(res.errors?.[0].extensions.code).toBe('CONFLICT');
       expect(res.errors?.[0].message).toBe(
-        'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+        'The system is ensuring all content is removed from this namespace.  Upon completion, this ' +
+          'namespace will automatically be purged by the system.',
       );
     });
   });

@@ -95,7 +95,8 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
       });
       expect(res.errors?.[0].extensions.code).toBe('CONFLICT');
       expect(res.errors?.[0].message).toBe(
-        `Operation cannot be fulfilled on ${qualifiedResource(kind)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        `Operation cannot be fulfilled on ${qualifiedResource(kind)} "${name}": the object has been ` +
+          `modified; please apply your changes to the latest version and try again`,
       );
     });
 
@@ -150,7 +151,8 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
 
   it('generates a name from generateName', async () => {
     const data = await t.ok(
-      'mutation { createServiceAccount(namespace: "objects", input: { metadata: { generateName: "worker-" } }) { metadata { name } } }',
+      'mutation { createServiceAccount(namespace: "objects", input: { metadata: { generateName: "worker-" ' +
+        '} }) { metadata { name } } }',
     );
     expect(data.createServiceAccount.metadata.name).toMatch(/^worker-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
@@ -177,7 +179,11 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
       'subjects[1].name',
     ]);
     expect(err.message).toMatch(
-      /^RoleBinding\.rbac\.authorization\.k8s\.io "rb" is invalid: \[metadata\.labels: Invalid value: "bad key!": .*, roleRef\.kind: Unsupported value: "Secret": supported values: "Role", "ClusterRole", roleRef\.name: Required value, /,
+      /^RoleBinding\.rbac\.authorization\.k8s\.io "rb" is invalid: \[metadata\.labels: Invalid value: "bad key!": /,
+    );
+    expect(err.message).toContain(
+      ', roleRef.kind: Unsupported value: "Secret": supported values: "Role", "ClusterRole", ' +
+        'roleRef.name: Required value, ',
     );
     expect(err.extensions.causes[2]).toEqual({
       field: 'roleRef.name',
@@ -188,7 +194,8 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
 
   it('refuses a namespace argument that disagrees with metadata.namespace', async () => {
     const res = await t.gql(
-      'mutation { createServiceAccount(namespace: "objects", input: { metadata: { name: "x", namespace: "default" } }) { metadata { name } } }',
+      'mutation { createServiceAccount(namespace: "objects", input: { metadata: { name: "x", namespace: ' +
+        '"default" } }) { metadata { name } } }',
     );
     expect(res.errors?.[0].extensions.code).toBe('BAD_REQUEST');
     expect(res.errors?.[0].message).toBe(
@@ -208,10 +215,12 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
 
   it('refuses to change a binding’s roleRef', async () => {
     await t.ok(
-      'mutation { createRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: { kind: "Role", name: "a" } }) { id } }',
+      'mutation { createRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: ' +
+        '{ kind: "Role", name: "a" } }) { id } }',
     );
     const res = await t.gql(
-      'mutation { updateRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: { kind: "ClusterRole", name: "a" } }) { id } }',
+      'mutation { updateRoleBinding(namespace: "objects", input: { metadata: { name: "fixed" }, roleRef: ' +
+        '{ kind: "ClusterRole", name: "a" } }) { id } }',
     );
     expect(res.errors?.[0].extensions.code).toBe('INVALID');
     expect(res.errors?.[0].extensions.causes[0]).toMatchObject({
@@ -222,14 +231,17 @@ describe.each(ENGINES)('objects (%s)', (engine) => {
 
   it('lets only metadata of a Pod change after create', async () => {
     await t.ok(
-      'mutation { createPod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: [{ name: "c", image: "a" }] } }) { id } }',
+      'mutation { createPod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: ' +
+        '[{ name: "c", image: "a" }] } }) { id } }',
     );
     const res = await t.gql(
-      'mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: [{ name: "c", image: "b" }] } }) { id } }',
+      'mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed" }, spec: { containers: ' +
+        '[{ name: "c", image: "b" }] } }) { id } }',
     );
     expect(res.errors?.[0].extensions.causes[0]).toMatchObject({ field: 'spec', reason: 'FieldValueForbidden' });
     const ok = await t.ok(
-      'mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed", labels: { a: "b" } } }) { metadata { labels } spec { containers { image } } } }',
+      'mutation { updatePod(namespace: "objects", input: { metadata: { name: "fixed", labels: { a: ' +
+        '"b" } } }) { metadata { labels } spec { containers { image } } } }',
     );
     expect(ok.updatePod).toEqual({ metadata: { labels: { a: 'b' } }, spec: { containers: [{ image: 'a' }] } });
   });

@@ -18,9 +18,12 @@ const SPEC = `spec {
     serviceAccountToken { audience expirationSeconds path } secret { name }
     configMap { name items { key path } } downwardAPI { items { path fieldRef { apiVersion fieldPath } } } } } }
 }`;
-const CREATE_POD = `mutation ($ns: String!, $i: PodInput!) { createPod(namespace: $ns, input: $i) { metadata { name uid resourceVersion } ${SPEC} } }`;
+const CREATE_POD =
+  `mutation ($ns: String!, $i: PodInput!) { createPod(namespace: $ns, input: $i) { metadata { ` +
+  `name uid resourceVersion } ${SPEC} } }`;
 const CREATE_SA =
-  'mutation ($ns: String!, $i: ServiceAccountInput!) { createServiceAccount(namespace: $ns, input: $i) { metadata { uid } } }';
+  'mutation ($ns: String!, $i: ServiceAccountInput!) { createServiceAccount(namespace: $ns, input: ' +
+  '$i) { metadata { uid } } }';
 const MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 const container = (name: string, more: Record<string, unknown> = {}) => ({ name, image: 'busybox', ...more });
@@ -113,12 +116,14 @@ describe.each(ENGINES)('pods (%s)', (engine) => {
     it('lets only labels and annotations change after create', async () => {
       await createOk(podInput('fixed'));
       const changed = await t.gql(
-        'mutation { updatePod(namespace: "shop", input: { metadata: { name: "fixed" }, spec: { containers: [{ name: "app", image: "nginx" }] } }) { id } }',
+        'mutation { updatePod(namespace: "shop", input: { metadata: { name: "fixed" }, spec: { containers: ' +
+          '[{ name: "app", image: "nginx" }] } }) { id } }',
       );
       expect(changed.errors?.[0].extensions.code).toBe('INVALID');
       expect(changed.errors?.[0].message).toContain('spec: Forbidden: pod updates may not change fields other than');
       const relabelled = await t.ok(
-        'mutation { updatePod(namespace: "shop", input: { metadata: { name: "fixed", labels: { tier: "web" }, annotations: { note: "x" } } }) { metadata { labels annotations } } }',
+        'mutation { updatePod(namespace: "shop", input: { metadata: { name: "fixed", labels: { tier: ' +
+          '"web" }, annotations: { note: "x" } } }) { metadata { labels annotations } } }',
       );
       expect(relabelled.updatePod.metadata).toEqual({ labels: { tier: 'web' }, annotations: { note: 'x' } });
       await t.ok('mutation { deletePod(namespace: "shop", name: "fixed") { id } }');
@@ -323,13 +328,15 @@ describe.each(ENGINES)('pods (%s)', (engine) => {
       [
         'imagePullSecrets, not listed',
         { imagePullSecrets: [{ name: 'pull-ok' }, { name: 'pull-other' }] },
-        'imagePullSecrets[1].name="pull-other" is not allowed because service account locked does not reference that imagePullSecret',
+        'imagePullSecrets[1].name="pull-other" is not allowed because service account locked does not ' +
+          'reference that imagePullSecret',
       ],
       ['imagePullSecrets copied from the account', {}, null],
       [
         'a mountable secret is not a pull secret',
         { imagePullSecrets: [{ name: 'allowed' }] },
-        'imagePullSecrets[0].name="allowed" is not allowed because service account locked does not reference that imagePullSecret',
+        'imagePullSecrets[0].name="allowed" is not allowed because service account locked does not ' +
+          'reference that imagePullSecret',
       ],
       [
         'projected secret (not checked, as in Kubernetes)',
@@ -428,7 +435,8 @@ describe.each(ENGINES)('pods (%s)', (engine) => {
           const [created, deleted] = await Promise.all([
             create(podInput(`race-${i}`, { serviceAccountName: sa })),
             t.gql(
-              'mutation ($ns: String!, $n: String!) { deleteServiceAccount(namespace: $ns, name: $n) { metadata { resourceVersion } } }',
+              'mutation ($ns: String!, $n: String!) { deleteServiceAccount(namespace: $ns, name: $n) { metadata ' +
+                '{ resourceVersion } } }',
               { ns, n: sa },
             ),
           ]);
@@ -436,7 +444,8 @@ describe.each(ENGINES)('pods (%s)', (engine) => {
           const deletedAt = Number(deleted.data!.deleteServiceAccount.metadata.resourceVersion);
           if (created.errors) {
             expect(created.errors[0].message).toBe(
-              `pods "race-${i}" is forbidden: error looking up service account shop/${sa}: serviceaccount "${sa}" not found`,
+              `pods "race-${i}" is forbidden: error looking up service account shop/${sa}: serviceaccount ` +
+                `"${sa}" not found`,
             );
           } else {
             // the Pod committed while its account still existed

@@ -23,21 +23,31 @@ describe.each(ENGINES)('the write pipeline (%s)', (engine) => {
   const steps: string[] = [];
 
   /** The Secret strategy, each step recorded with what it saw. */
+  const secret = strategies.Secret;
   const recorded: Strategies = {
     ...strategies,
     Secret: {
-      ...strategies.Secret,
-      defaults: (s) => (steps.push(`defaults(${Object.keys(s.data ?? {}).join()})`), strategies.Secret.defaults!(s)),
-      prepareForCreate: (s) => (
-        steps.push(`prepareForCreate(${s.metadata.labels.mutated ?? '-'})`), strategies.Secret.prepareForCreate(s)
-      ),
-      prepareForUpdate: (s, old) => (
-        steps.push(`prepareForUpdate(${s.metadata.labels.mutated ?? '-'})`), strategies.Secret.prepareForUpdate(s, old)
-      ),
-      validate: (s) => (steps.push('validate'), strategies.Secret.validate(s)),
-      validateUpdate: (s, old, sent) => (
-        steps.push(`validateUpdate(${[...sent].join()})`), strategies.Secret.validateUpdate(s, old, sent)
-      ),
+      ...secret,
+      defaults(s) {
+        steps.push(`defaults(${Object.keys(s.data ?? {}).join()})`);
+        return secret.defaults!(s);
+      },
+      prepareForCreate(s) {
+        steps.push(`prepareForCreate(${s.metadata.labels.mutated ?? '-'})`);
+        return secret.prepareForCreate(s);
+      },
+      prepareForUpdate(s, old) {
+        steps.push(`prepareForUpdate(${s.metadata.labels.mutated ?? '-'})`);
+        return secret.prepareForUpdate(s, old);
+      },
+      validate(s) {
+        steps.push('validate');
+        return secret.validate(s);
+      },
+      validateUpdate(s, old, sent) {
+        steps.push(`validateUpdate(${[...sent].join()})`);
+        return secret.validateUpdate(s, old, sent);
+      },
     },
   };
   const recorder: AdmissionPlugin = {

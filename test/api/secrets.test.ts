@@ -4,8 +4,12 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const CREATE = `mutation ($input: SecretInput!) { createSecret(namespace: "default", input: $input) { type data immutable metadata { name resourceVersion } } }`;
-const UPDATE = `mutation ($input: SecretInput!) { updateSecret(namespace: "default", input: $input) { type data immutable metadata { name resourceVersion } } }`;
+const CREATE =
+  `mutation ($input: SecretInput!) { createSecret(namespace: "default", input: $input) { type ` +
+  `data immutable metadata { name resourceVersion } } }`;
+const UPDATE =
+  `mutation ($input: SecretInput!) { updateSecret(namespace: "default", input: $input) { type ` +
+  `data immutable metadata { name resourceVersion } } }`;
 
 describe.each(ENGINES)('secrets (%s)', (engine) => {
   let t: TestApp;

@@ -15,7 +15,8 @@ describe.each(ENGINES)('label selectors in memory and in SQL (%s)', (engine) => 
     t = await startTestApp(engine, { controllers: false });
     await namespace(t, 'sel');
     await t.ok(
-      'mutation ($l: StringMap) { createServiceAccount(namespace: "sel", input: { metadata: { name: "labelled", labels: $l } }) { id } }',
+      'mutation ($l: StringMap) { createServiceAccount(namespace: "sel", input: { metadata: { name: ' +
+        '"labelled", labels: $l } }) { id } }',
       { l: LABELS },
     );
     // a second object with no labels, so a selector that selects everything is told apart
@@ -26,7 +27,8 @@ describe.each(ENGINES)('label selectors in memory and in SQL (%s)', (engine) => 
   it.each(SELECTOR_CASES)('%j selects the labelled object: %s', async (selector, selected) => {
     expect(matches(parseSelector(selector), LABELS)).toBe(selected);
     const data = await t.ok(
-      'query ($s: String) { serviceAccounts(namespace: "sel", labelSelector: $s) { totalCount edges { node { metadata { name } } } } }',
+      'query ($s: String) { serviceAccounts(namespace: "sel", labelSelector: $s) { totalCount edges ' +
+        '{ node { metadata { name } } } } }',
       {
         s: selector,
       },

@@ -24,7 +24,8 @@ describe.each(ENGINES)('store reads (%s)', (engine) => {
       ['a', 'r3'],
     ]) {
       await t.ok(
-        'mutation ($ns: String!, $n: String!) { createRole(namespace: $ns, input: { metadata: { name: $n }, rules: [{ verbs: ["get"], apiGroups: [""], resources: [$n] }] }) { id } }',
+        'mutation ($ns: String!, $n: String!) { createRole(namespace: $ns, input: { metadata: { name: ' +
+          '$n }, rules: [{ verbs: ["get"], apiGroups: [""], resources: [$n] }] }) { id } }',
         {
           ns,
           n: name,
@@ -100,7 +101,10 @@ describe('PGlite planner statistics', () => {
       secrets: [],
       imagePullSecrets: [],
     });
-    await store.transaction(async (tx) => void (await tx.create(account('one')), await tx.create(account('two'))));
+    await store.transaction(async (tx) => {
+      await tx.create(account('one'));
+      await tx.create(account('two'));
+    });
     expect(await analyzed()).toBe(1);
     await store.transaction(async (tx) => void (await tx.create(account('three'))));
     await eventually(async () => expect(await analyzed()).toBe(2));

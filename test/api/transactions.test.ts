@@ -26,7 +26,8 @@ describe.each(ENGINES.filter((e) => e === 'postgres'))('transactions (%s)', (eng
     t = await startTestApp(engine, { controllers: false });
     for (const name of ['left', 'right']) {
       await t.ok(
-        'mutation ($n: String!) { createServiceAccount(namespace: "default", input: { metadata: { name: $n } }) { id } }',
+        'mutation ($n: String!) { createServiceAccount(namespace: "default", input: { metadata: { name: ' +
+          '$n } }) { id } }',
         { n: name },
       );
     }

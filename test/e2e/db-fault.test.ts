@@ -107,7 +107,8 @@ function startLoad(k: Keyway, workers: number) {
       const answer = await gql(
         k,
         i % 2
-          ? `mutation { createSecret(namespace: "default", input: { metadata: { name: "load-${i}" }, stringData: { k: "v" } }) { metadata { name } } }`
+          ? `mutation { createSecret(namespace: "default", input: { metadata: { name: "load-${i}" }, stringData: ` +
+              `{ k: "v" } }) { metadata { name } } }`
           : '{ namespaces { totalCount } secrets(namespace: "default", first: 5) { totalCount } }',
       );
       report.requests++;
@@ -143,7 +144,8 @@ async function expectRecovered(k: Keyway, tag: string): Promise<number> {
   await within(5000, 'a write succeeds again', async () => {
     const created = await gql(
       k,
-      `mutation { createSecret(namespace: "default", input: { metadata: { name: "${tag}" }, stringData: { k: "v" } }) { metadata { name } } }`,
+      `mutation { createSecret(namespace: "default", input: { metadata: { name: "${tag}" }, stringData: ` +
+        `{ k: "v" } }) { metadata { name } } }`,
     );
     // a retried create may find the first attempt committed after all
     return created.codes.length === 0 || created.codes.every((c) => c === 'ALREADY_EXISTS');
@@ -157,7 +159,8 @@ async function expectRecovered(k: Keyway, tag: string): Promise<number> {
 
   const account = await gql(
     k,
-    `mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "${tag}" } }) { metadata { name } } }`,
+    `mutation { createServiceAccount(namespace: "default", input: { metadata: { name: "${tag}" ` +
+      `} }) { metadata { name } } }`,
   );
   expect(account.codes).toEqual([]);
   const minted = await gql(k, `mutation { createServiceAccountToken(namespace: "default", name: "${tag}") { token } }`);
@@ -169,7 +172,8 @@ async function expectRecovered(k: Keyway, tag: string): Promise<number> {
   for (let i = 0; i < 3; i++) {
     const write = await gql(
       k,
-      `mutation { createSecret(namespace: "default", input: { metadata: { name: "${tag}-echo-${i}" } }) { metadata { name } } }`,
+      `mutation { createSecret(namespace: "default", input: { metadata: { name: "${tag}-echo-${i}" ` +
+        `} }) { metadata { name } } }`,
     );
     expect(write.codes).toEqual([]);
     echoes.push(write.ms);
@@ -253,7 +257,8 @@ describe.skipIf(!ADMIN_URL)(
           const readMs = await expectRecovered(k, 'after-terminations');
           // LISTEN was re-established
           const [{ listening }] = await admin`
-          select count(*)::int as listening from pg_stat_activity where datname = ${datname} and query ilike 'listen %'`;
+          select count(*)::int as listening from pg_stat_activity
+          where datname = ${datname} and query ilike 'listen %'`;
           expect(listening).toBeGreaterThan(0);
           expect(alive(k), death(k)).toBe(true);
           console.log(
@@ -266,7 +271,8 @@ describe.skipIf(!ADMIN_URL)(
       });
     }, 60_000);
 
-    it('answers /readyz 503 while PostgreSQL is out of reach, stays alive, and serves again when it is back', async () => {
+    it('answers /readyz 503 while PostgreSQL is out of reach, stays alive, and serves again when it ' +
+      'is back', async () => {
       await withEmptyDatabase(async (url) => {
         const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
         try {
@@ -307,7 +313,8 @@ describe.skipIf(!ADMIN_URL)(
             const readMs = await expectRecovered(k, 'after-outage');
             expect(alive(k), death(k)).toBe(true);
             console.log(
-              `outage: /readyz 503 ${unreadyMs} ms after the cut, 200 ${readyMs} ms after the restore, then a read in ${readMs} ms; load ${JSON.stringify(during)}`,
+              `outage: /readyz 503 ${unreadyMs} ms after the cut, 200 ${readyMs} ms after the restore, then ` +
+                `a read in ${readMs} ms; load ${JSON.stringify(during)}`,
             );
           } finally {
             await stop(k);

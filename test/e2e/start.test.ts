@@ -114,12 +114,15 @@ describe('npm start', () => {
         await gql(
           a.port,
           token,
-          'mutation { createRole(namespace: "default", input: { metadata: { name: "pods" }, rules: [{ verbs: ["list"], apiGroups: [""], resources: ["pods"] }] }) { id } }',
+          'mutation { createRole(namespace: "default", input: { metadata: { name: "pods" }, rules: [{ ' +
+            'verbs: ["list"], apiGroups: [""], resources: ["pods"] }] }) { id } }',
         );
         await gql(
           a.port,
           token,
-          'mutation { createRoleBinding(namespace: "default", input: { metadata: { name: "ci-pods" }, roleRef: { kind: "Role", name: "pods" }, subjects: [{ kind: "ServiceAccount", name: "ci" }] }) { id } }',
+          'mutation { createRoleBinding(namespace: "default", input: { metadata: { name: "ci-pods" }, ' +
+            'roleRef: { kind: "Role", name: "pods" }, subjects: [{ kind: "ServiceAccount", name: "ci" }] ' +
+            '}) { id } }',
         );
         await within(async () => (await list()).errors === undefined);
         await gql(a.port, token, 'mutation { deleteRoleBinding(namespace: "default", name: "ci-pods") { id } }');

@@ -12,7 +12,8 @@ export async function namespace(t: TestApp, name: string): Promise<void> {
 
 export async function serviceAccount(t: TestApp, ns: string, name: string): Promise<string> {
   const data = await t.ok(
-    'mutation ($ns: String!, $n: String!) { createServiceAccount(namespace: $ns, input: { metadata: { name: $n } }) { metadata { uid } } }',
+    'mutation ($ns: String!, $n: String!) { createServiceAccount(namespace: $ns, input: { metadata: ' +
+      '{ name: $n } }) { metadata { uid } } }',
     { ns, n: name },
   );
   return data.createServiceAccount.metadata.uid;
@@ -39,7 +40,8 @@ export async function pod(t: TestApp, ns: string, name: string, sa = 'default', 
 
 export async function secret(t: TestApp, ns: string, name: string): Promise<string> {
   const data = await t.ok(
-    'mutation ($ns: String!, $n: String!) { createSecret(namespace: $ns, input: { metadata: { name: $n }, stringData: { a: "b" } }) { metadata { uid } } }',
+    'mutation ($ns: String!, $n: String!) { createSecret(namespace: $ns, input: { metadata: { name: ' +
+      '$n }, stringData: { a: "b" } }) { metadata { uid } } }',
     { ns, n: name },
   );
   return data.createSecret.metadata.uid;
@@ -54,7 +56,8 @@ export async function role(t: TestApp, ns: string, name: string, rules: object[]
 
 export async function roleBinding(t: TestApp, ns: string, name: string, roleRef: object, subjects: object[]) {
   return t.ok(
-    'mutation ($ns: String!, $i: RoleBindingInput!) { createRoleBinding(namespace: $ns, input: $i) { metadata { resourceVersion } } }',
+    'mutation ($ns: String!, $i: RoleBindingInput!) { createRoleBinding(namespace: $ns, input: ' +
+      '$i) { metadata { resourceVersion } } }',
     {
       ns,
       i: { metadata: { name }, roleRef, subjects },

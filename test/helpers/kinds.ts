@@ -73,7 +73,8 @@ export function docs(kind: Kind, selection: string) {
     get: `query (${nsVar}$name: String!) { ${one}(${nsArg}name: $name) { ${selection} } }`,
     list: `query (${ns ? '$namespace: String, ' : ''}$labelSelector: String, $first: Int, $after: String) {
       ${one}s(${nsArg}labelSelector: $labelSelector, first: $first, after: $after) {
-        totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { ${selection} } } } }`,
+        totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { ${selection} } } } }`,
     create: `mutation (${nsVar}$input: ${kind}Input!) { create${kind}(${nsArg}input: $input) { ${selection} } }`,
     update: `mutation (${nsVar}$input: ${kind}Input!) { update${kind}(${nsArg}input: $input) { ${selection} } }`,
     delete: `mutation (${nsVar}$name: String!) { delete${kind}(${nsArg}name: $name) { ${selection} } }`,

@@ -40,7 +40,8 @@ export async function token(
 
 export async function review(t: TestApp, tok: string, audiences?: string[]) {
   const data = await t.ok(
-    'query ($token: String!, $audiences: [String!]) { tokenReview(input: { token: $token, audiences: $audiences }) { authenticated user { username uid groups extra } audiences error } }',
+    'query ($token: String!, $audiences: [String!]) { tokenReview(input: { token: $token, audiences: ' +
+      '$audiences }) { authenticated user { username uid groups extra } audiences error } }',
     { token: tok, audiences },
   );
   return data.tokenReview as { authenticated: boolean; user: any; audiences: string[]; error: string | null };

@@ -54,8 +54,10 @@ describe('ConfirmNoEscalation', () => {
       ],
     );
     expect(msg).toBe(
-      'user "bob" (groups=["dev" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
-        '{APIGroups:[""], Resources:["pods"], Verbs:["list"]}\n{APIGroups:["batch"], Resources:["*"], Verbs:["*"]}\n{NonResourceURLs:["/metrics"], Verbs:["get"]}',
+      'user "bob" (groups=["dev" "system:authenticated"]) is attempting to grant RBAC permissions ' +
+        'not currently held:\n' +
+        '{APIGroups:[""], Resources:["pods"], Verbs:["list"]}\n{APIGroups:["batch"], Resources:["*"], ' +
+        'Verbs:["*"]}\n{NonResourceURLs:["/metrics"], Verbs:["get"]}',
     );
   });
 
@@ -66,7 +68,9 @@ describe('ConfirmNoEscalation', () => {
       [rule({ verbs: ['get', 'list'], apiGroups: [''], resources: ['secrets'] })],
     );
     expect(msg).toBe(
-      'user "u" (groups=[]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["get" "list"]}; resolution errors: [clusterrole.rbac.authorization.k8s.io "gone" not found]',
+      'user "u" (groups=[]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], ' +
+        'Resources:["secrets"], Verbs:["get" "list"]}; resolution errors: [clusterrole.rbac.authorization.k8s.io ' +
+        '"gone" not found]',
     );
   });
 

@@ -30,7 +30,7 @@ describe('ObjectMeta', () => {
   ])('%j → %j', (over, expected) => {
     const got = errs(over);
     expect(got).toHaveLength(expected.length);
-    expected.forEach((e, i) => expect(got[i].startsWith(e)).toBe(true));
+    for (const [i, e] of expected.entries()) expect(got[i].startsWith(e)).toBe(true);
   });
 
   it('forbids a namespace on cluster-scoped kinds', () => {

@@ -66,15 +66,24 @@ const errors = (p: Pod) => validatePodSpec(p).map(String);
 
 // Kubernetes' messages, written out once.
 const LABEL =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and " +
+  "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used " +
+  "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const SUBDOMAIN =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or " +
+  "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used " +
+  "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const ENV_NAME =
-  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
+  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', " +
+  "or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', " +
+  "regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
 const CONFIG_KEY =
-  "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+  "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name', " +
+  " or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
 const QUALIFIED_NAME =
-  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end " +
+  "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for " +
+  "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 const VOLUME_FIELD_PATHS =
   'supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"';
 
@@ -290,7 +299,8 @@ describe('Pod spec validation (ValidatePodSpec)', () => {
       'token under 10 minutes',
       (s) => (token(s).expirationSeconds = 599),
       unmountable(
-        `${V1}.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes`,
+        `${V1}.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 599: may not specify ` +
+          `a duration less than 10 minutes`,
       ),
     ],
     ['token of exactly 10 minutes', (s) => (token(s).expirationSeconds = 600), []],
@@ -299,7 +309,8 @@ describe('Pod spec validation (ValidatePodSpec)', () => {
       'token over 2^32 seconds',
       (s) => (token(s).expirationSeconds = 2 ** 32 + 1),
       unmountable(
-        `${V1}.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 4294967297: may not specify a duration larger than 2^32 seconds`,
+        `${V1}.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 4294967297: may not ` +
+          `specify a duration larger than 2^32 seconds`,
       ),
     ],
     ['token without expirationSeconds (defaults to 3600)', (s) => (token(s).expirationSeconds = null), []],
@@ -323,7 +334,8 @@ describe('Pod spec validation (ValidatePodSpec)', () => {
       'fieldRef of another apiVersion',
       (s) => (dwItem(s).fieldRef!.apiVersion = 'v2'),
       unmountable(
-        `${V1}.sources[2].downwardAPI.fieldRef.fieldPath: Invalid value: "metadata.namespace": error converting fieldPath: unsupported pod version: v2`,
+        `${V1}.sources[2].downwardAPI.fieldRef.fieldPath: Invalid value: "metadata.namespace": error ` +
+          `converting fieldPath: unsupported pod version: v2`,
       ),
     ],
     [
@@ -344,7 +356,8 @@ describe('Pod spec validation (ValidatePodSpec)', () => {
       'not a Pod field',
       (s) => (dwItem(s).fieldRef!.fieldPath = 'metadata.generation'),
       unmountable(
-        `${V1}.sources[2].downwardAPI.fieldRef.fieldPath: Invalid value: "metadata.generation": error converting fieldPath: field label not supported: metadata.generation`,
+        `${V1}.sources[2].downwardAPI.fieldRef.fieldPath: Invalid value: "metadata.generation": error ` +
+          `converting fieldPath: field label not supported: metadata.generation`,
       ),
     ],
     ['one label', (s) => (dwItem(s).fieldRef!.fieldPath = "metadata.labels['app']"), []],
@@ -358,7 +371,8 @@ describe('Pod spec validation (ValidatePodSpec)', () => {
       'a subscript on another field',
       (s) => (dwItem(s).fieldRef!.fieldPath = "metadata.name['x']"),
       unmountable(
-        `${V1}.sources[2].downwardAPI.fieldRef.fieldPath: Invalid value: "metadata.name['x']": error converting fieldPath: field label does not support subscript: metadata.name['x']`,
+        `${V1}.sources[2].downwardAPI.fieldRef.fieldPath: Invalid value: "metadata.name['x']": error ` +
+          `converting fieldPath: field label does not support subscript: metadata.name['x']`,
       ),
     ],
 
@@ -415,7 +429,8 @@ describe('Pod spec validation (ValidatePodSpec)', () => {
       'env var with an empty valueFrom',
       (s) => (app(s).env![1].valueFrom = {}),
       [
-        `${C0}.env[1].valueFrom: Invalid value: "": must specify one of: \`fieldRef\`, \`resourceFieldRef\`, \`configMapKeyRef\` or \`secretKeyRef\``,
+        `${C0}.env[1].valueFrom: Invalid value: "": must specify one of: \`fieldRef\`, \`resourceFieldRef\`, ` +
+          `\`configMapKeyRef\` or \`secretKeyRef\``,
       ],
     ],
     [
@@ -478,7 +493,8 @@ describe('Pod spec validation (ValidatePodSpec)', () => {
         s.initContainers!.push({ name: 'setup' });
       },
       [
-        `${V1}.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes`,
+        `${V1}.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 60: may not specify ` +
+          `a duration less than 10 minutes`,
         'spec.volumes[2]: Required value: must specify a volume type',
         `${C0}.name: Required value`,
         `${C0}.env[0].name: Required value`,

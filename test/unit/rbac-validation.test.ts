@@ -49,7 +49,8 @@ describe('policy rules', () => {
     [
       [{ verbs: ['get'], nonResourceURLs: ['/x'], resources: ['pods'] }],
       [
-        'rules[0].nonResourceURLs: Invalid value: ["/x"]: rules cannot apply to both regular resources and non-resource URLs',
+        'rules[0].nonResourceURLs: Invalid value: ["/x"]: rules cannot apply to both regular resources ' +
+          'and non-resource URLs',
       ],
     ],
   ])('ClusterRole %j → %j', (rules, expected) => {
@@ -116,7 +117,7 @@ describe('bindings', () => {
   ])('RoleBinding %j %j → %j', (roleRef, subjects, expected) => {
     const got = roleBindingStrategy.validate(rb(roleRef, subjects)).map(String);
     expect(got).toHaveLength(expected.length);
-    expected.forEach((e, i) => expect(got[i].startsWith(e)).toBe(true));
+    for (const [i, e] of expected.entries()) expect(got[i].startsWith(e)).toBe(true);
   });
 
   it.each([

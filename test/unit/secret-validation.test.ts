@@ -75,7 +75,7 @@ describe('secret data', () => {
   ])('%j → %j', (data, prefixes) => {
     const got = errors(secret('Opaque', data));
     expect(got).toHaveLength(prefixes.length);
-    prefixes.forEach((p, i) => expect(got[i].startsWith(p)).toBe(true));
+    for (const [i, p] of prefixes.entries()) expect(got[i].startsWith(p)).toBe(true);
   });
 
   it('allows exactly 1 MiB of decoded data and no more', () => {

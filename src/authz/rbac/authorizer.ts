@@ -26,7 +26,10 @@ function describeSubject(binding: BindingEntry, attrs: Attributes): string {
 /** `RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to User "z"`, as rbac.go words it. */
 function allowedReason(binding: BindingEntry, attrs: Attributes): string {
   const name = binding.kind === 'RoleBinding' ? `${binding.name}/${binding.namespace}` : binding.name;
-  return `RBAC: allowed by ${binding.kind} ${goQuote(name)} of ${binding.roleRef.kind} ${goQuote(binding.roleRef.name)} to ${describeSubject(binding, attrs)}`;
+  return (
+    `RBAC: allowed by ${binding.kind} ${goQuote(name)} of ${binding.roleRef.kind} ${goQuote(binding.roleRef.name)} ` +
+    `to ${describeSubject(binding, attrs)}`
+  );
 }
 
 function ruleRequest(attrs: Attributes): RuleRequest {
@@ -84,6 +87,7 @@ function cacheKey(attrs: Attributes): string {
   const u = attrs.user;
   const head = `${u.username}\u0000${u.groups.join('\u0001')}\u0000${attrs.verb}\u0000`;
   return isResourceRequest(attrs)
-    ? `${head}${attrs.apiGroup}\u0000${attrs.resource}\u0000${attrs.subresource ?? ''}\u0000${attrs.namespace ?? ''}\u0000${attrs.name ?? ''}`
+    ? `${head}${attrs.apiGroup}\u0000${attrs.resource}\u0000${attrs.subresource ?? ''}\u0000` +
+        `${attrs.namespace ?? ''}\u0000${attrs.name ?? ''}`
     : `${head}\u0002${attrs.path}`;
 }

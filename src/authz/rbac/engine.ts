@@ -82,7 +82,10 @@ export class RuleSets {
   acquire(rules: readonly PolicyRule[]): RuleSet {
     const key = JSON.stringify(rules);
     let entry = this.sets.get(key);
-    if (!entry) this.sets.set(key, (entry = { set: new RuleSet(rules), users: 0 }));
+    if (!entry) {
+      entry = { set: new RuleSet(rules), users: 0 };
+      this.sets.set(key, entry);
+    }
     entry.users++;
     return entry.set;
   }

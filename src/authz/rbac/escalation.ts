@@ -127,7 +127,9 @@ export function confirmNoEscalation(
   const { covered, uncovered } = covers(held.rules, requested);
   if (covered) return null;
   const missing = [...new Set(compactRules(uncovered).map(compactString))].sort();
-  let msg = `user ${goQuote(user.username)} (groups=${goQuoteList(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${missing.join('\n')}`;
+  let msg =
+    `user ${goQuote(user.username)} (groups=${goQuoteList(user.groups)}) is attempting to grant ` +
+    `RBAC permissions not currently held:\n${missing.join('\n')}`;
   if (held.errors.length) {
     // one aggregate error, printed inside Go's %v of an error slice
     const aggregate = held.errors.length === 1 ? held.errors[0] : `[${held.errors.join(', ')}]`;

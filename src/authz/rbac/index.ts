@@ -182,10 +182,16 @@ export class RbacIndex {
     this.bindings.set(`${obj.kind}/${namespace}/${entry.name}`, entry);
     const scope = entry.kind === 'ClusterRoleBinding' ? '' : namespace;
     let byKey = this.bySubject.get(scope);
-    if (!byKey) this.bySubject.set(scope, (byKey = new Map()));
+    if (!byKey) {
+      byKey = new Map();
+      this.bySubject.set(scope, byKey);
+    }
     for (const key of entry.keys) {
       let set = byKey.get(key);
-      if (!set) byKey.set(key, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        byKey.set(key, set);
+      }
       set.add(entry);
     }
   }

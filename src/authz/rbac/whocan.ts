@@ -34,7 +34,10 @@ export function whoCan(index: RbacIndex, request: RuleRequest, namespace: string
       };
       const key = `${subject.kind}/${ns}/${subject.name}`;
       let entry = entries.get(key);
-      if (!entry) entries.set(key, (entry = { subject, bindings: [] }));
+      if (!entry) {
+        entry = { subject, bindings: [] };
+        entries.set(key, entry);
+      }
       entry.bindings.push({
         kind: binding.kind,
         name: binding.name,

@@ -57,7 +57,8 @@ builder.queryFields((t) => ({
     type: TokenReviewStatusRef,
     nullable: true,
     description:
-      'Authenticates a token as this API would (TokenReview). A token that fails is `authenticated: false` with an `error`, not a GraphQL error. (RBAC: create tokenreviews.authentication.k8s.io)',
+      'Authenticates a token as this API would (TokenReview). A token that fails is `authenticated: ' +
+      'false` with an `error`, not a GraphQL error. (RBAC: create tokenreviews.authentication.k8s.io)',
     args: { input: t.arg({ type: TokenReviewInput, required: true }) },
     authScopes: { k8s: canDo('create', 'authentication.k8s.io', 'tokenreviews') },
     resolve: async (_root, { input }, ctx): Promise<TokenReviewStatus> => {
@@ -75,7 +76,8 @@ builder.queryFields((t) => ({
     type: UserInfoRef,
     nullable: true,
     description:
-      'Who the caller is (SelfSubjectReview). (RBAC: create selfsubjectreviews.authentication.k8s.io, granted to every authenticated user by the bootstrap `system:basic-user` binding)',
+      'Who the caller is (SelfSubjectReview). (RBAC: create selfsubjectreviews.authentication.k8s.io, ' +
+      'granted to every authenticated user by the bootstrap `system:basic-user` binding)',
     authScopes: { k8s: canDo('create', 'authentication.k8s.io', 'selfsubjectreviews') },
     resolve: (_root, _args, ctx) => ctx.user,
   }),

@@ -187,7 +187,9 @@ builder.queryFields((t) => ({
     type: SubjectAccessReviewStatusRef,
     nullable: true,
     description:
-      'Whether the caller may do something (SelfSubjectAccessReview). (RBAC: create selfsubjectaccessreviews.authorization.k8s.io, granted to every authenticated user by the bootstrap `system:basic-user` binding)',
+      'Whether the caller may do something (SelfSubjectAccessReview). ' +
+      '(RBAC: create selfsubjectaccessreviews.authorization.k8s.io, ' +
+      'granted to every authenticated user by the bootstrap `system:basic-user` binding)',
     args: { input: t.arg({ type: SelfSubjectAccessReviewInput, required: true }) },
     authScopes: { k8s: canDo('create', 'authorization.k8s.io', 'selfsubjectaccessreviews') },
     resolve: (_root, { input }, ctx) =>
@@ -197,7 +199,9 @@ builder.queryFields((t) => ({
     type: SubjectRulesReviewStatusRef,
     nullable: true,
     description:
-      'Every rule the caller holds in a namespace (and cluster-wide) (SelfSubjectRulesReview). (RBAC: create selfsubjectrulesreviews.authorization.k8s.io, granted to every authenticated user by the bootstrap `system:basic-user` binding)',
+      'Every rule the caller holds in a namespace (and cluster-wide) (SelfSubjectRulesReview). (RBAC: ' +
+      'create selfsubjectrulesreviews.authorization.k8s.io, granted to every authenticated user by ' +
+      'the bootstrap `system:basic-user` binding)',
     args: { namespace: t.arg.string({ required: true }) },
     authScopes: { k8s: canDo('create', 'authorization.k8s.io', 'selfsubjectrulesreviews') },
     resolve: (_root, { namespace }, ctx): RulesStatus => {
@@ -215,7 +219,10 @@ builder.queryFields((t) => ({
     type: [WhoCanEntryRef],
     nullable: true,
     description:
-      "Who may do something, and through which bindings. `resource` may name a subresource (`serviceaccounts/token`). The answer is read from the roles' rules, so it asks to read them: (RBAC: list clusterrolebindings and clusterroles, and rolebindings and roles in the namespace)",
+      'Who may do something, and through which bindings. `resource` ' +
+      'may name a subresource (`serviceaccounts/token`). ' +
+      "The answer is read from the roles' rules, so it asks to read them: (RBAC: list clusterrolebindings " +
+      'and clusterroles, and rolebindings and roles in the namespace)',
     args: {
       verb: t.arg.string({ required: true }),
       resource: t.arg.string({ required: true }),

@@ -178,7 +178,9 @@ export function defineOperations<K extends Kind>(
       [`update${kind}`]: t.field({
         type: ref,
         nullable: true,
-        description: `Updates a ${kind}: fields you send replace the stored ones, fields you omit are kept, \`null\` resets one. (RBAC: update ${resource})`,
+        description:
+          `Updates a ${kind}: fields you send replace the stored ones, fields you omit are kept, \`null\` ` +
+          `resets one. (RBAC: update ${resource})`,
         args: withNamespace(t.arg, true, { input: t.arg({ type: input, required: true }) }),
         authScopes: (_root, args) => ({ k8s: can('update', kind, nsOf(args), read(args).input.metadata?.name ?? '') }),
         resolve: (_root, args, ctx) => ctx.registry.update(kind, nsOf(args), read(args).input, writer(ctx)),

@@ -118,7 +118,9 @@ builder.mutationFields((t) => ({
     type: IssuedTokenRef,
     nullable: true,
     description:
-      'Revokes one token by its jti: it fails at once, on every replica. (RBAC: update issuedtokens.authentication.keyway.dev in its namespace)',
+      'Revokes one token by its jti: it fails at once, on every replica. ' +
+      '(RBAC: update issuedtokens.authentication.keyway.dev ' +
+      'in its namespace)',
     args: { jti: t.arg.string({ required: true }) },
     authScopes: async (_root, { jti }, ctx) => {
       checkJti(jti);
@@ -134,7 +136,10 @@ builder.mutationFields((t) => ({
     type: RevokeResultRef,
     nullable: true,
     description:
-      "Ends every token of a ServiceAccount, in one transaction: revokes the tokens issued so far and marks its legacy token Secrets `kubernetes.io/legacy-token-invalid-since` (as Kubernetes' legacy token cleaner does). (RBAC: update issuedtokens.authentication.keyway.dev and update secrets, in the namespace)",
+      'Ends every token of a ServiceAccount, in one transaction: revokes the tokens issued so far ' +
+      "and marks its legacy token Secrets `kubernetes.io/legacy-token-invalid-since` (as Kubernetes' " +
+      'legacy token cleaner does). (RBAC: update issuedtokens.authentication.keyway.dev and update ' +
+      'secrets, in the namespace)',
     args: { namespace: t.arg.string({ required: true }), name: t.arg.string({ required: true }) },
     authScopes: (_root, args) =>
       allOf([can('update', 'IssuedToken', args.namespace), can('update', 'Secret', args.namespace)]),

@@ -33,7 +33,8 @@ export const namespaceStrategy: Strategy<Namespace> = {
     if (UNDELETABLE.has(name)) throw forbidden('namespaces', name, 'this namespace may not be deleted');
     if (ns.status.phase === 'Terminating') {
       throw conflictMessage(
-        'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+        'The system is ensuring all content is removed from this namespace.  Upon completion, this ' +
+          'namespace will automatically be purged by the system.',
       );
     }
     return {

@@ -35,7 +35,8 @@ builder.mutationField('rotateSigningKey', (t) =>
     type: SigningKeyRef,
     nullable: true,
     description:
-      'Makes a new key active on every replica. Old keys keep verifying until no token they signed can be valid. (RBAC: update signingkeys.keyway.dev)',
+      'Makes a new key active on every replica. Old keys keep verifying until no token they signed ' +
+      'can be valid. (RBAC: update signingkeys.keyway.dev)',
     authScopes: { k8s: canDo('update', 'keyway.dev', 'signingkeys') },
     resolve: (_root, _args, ctx) => ctx.keys.rotate(),
   }),

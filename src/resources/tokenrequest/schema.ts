@@ -43,7 +43,8 @@ builder.mutationField('createServiceAccountToken', (t) =>
     type: TokenRequestStatusRef,
     nullable: true,
     description:
-      'Issues a short-lived, audience-bound token for a ServiceAccount, optionally bound to a Pod or Secret (TokenRequest). (RBAC: create serviceaccounts/token)',
+      'Issues a short-lived, audience-bound token for a ServiceAccount, optionally bound to a Pod ' +
+      'or Secret (TokenRequest). (RBAC: create serviceaccounts/token)',
     args: {
       namespace: t.arg.string({ required: true }),
       name: t.arg.string({ required: true }),

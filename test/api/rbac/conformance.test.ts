@@ -17,11 +17,16 @@ const escalationVectors = JSON.parse(
   readFileSync(new URL('../../fixtures/escalation-vectors.json', import.meta.url), 'utf8'),
 ) as any[];
 
-const SAR = `query ($input: SubjectAccessReviewInput!) { subjectAccessReview(input: $input) { allowed denied reason } }`;
+const SAR =
+  `query ($input: SubjectAccessReviewInput!) { subjectAccessReview(input: $input) { allowed denied ` + `reason } }`;
 const mutation = (verb: 'create' | 'update', kind: string, namespaced: boolean) =>
-  `mutation (${namespaced ? '$ns: String!, ' : ''}$input: ${kind}Input!) { ${verb}${kind}(${namespaced ? 'namespace: $ns, ' : ''}input: $input) { metadata { name } } }`;
+  `mutation (${namespaced ? '$ns: String!, ' : ''}$input: ${kind}Input!) ` +
+  `{ ${verb}${kind}(${namespaced ? 'namespace: $ns, ' : ''}input: ` +
+  `$input) { metadata { name } } }`;
 const remove = (kind: string, namespaced: boolean) =>
-  `mutation (${namespaced ? '$ns: String!, ' : ''}$name: String!) { delete${kind}(${namespaced ? 'namespace: $ns, ' : ''}name: $name) { metadata { name } } }`;
+  `mutation (${namespaced ? '$ns: String!, ' : ''}$name: String!) ` +
+  `{ delete${kind}(${namespaced ? 'namespace: $ns, ' : ''}name: ` +
+  `$name) { metadata { name } } }`;
 const namespacedKind = (kind: string) => kind === 'Role' || kind === 'RoleBinding';
 
 describe.each(ENGINES)('RBAC conformance through the API (%s)', (engine) => {

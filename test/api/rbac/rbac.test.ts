@@ -13,7 +13,8 @@ const SA = (ns: string, name: string) => `system:serviceaccount:${ns}:${name}`;
 
 async function sar(t: TestApp, user: string, groups: string[], attrs: object) {
   const data = await t.ok(
-    'query ($i: SubjectAccessReviewInput!) { subjectAccessReview(input: $i) { allowed denied reason evaluationError } }',
+    'query ($i: SubjectAccessReviewInput!) { subjectAccessReview(input: $i) { allowed denied reason ' +
+      'evaluationError } }',
     {
       i: { user, groups, ...attrs },
     },
@@ -122,7 +123,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         resourceAttributes: { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectrulesreviews' },
       });
       expect(basic.reason).toBe(
-        'RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole "system:basic-user" to Group "system:authenticated"',
+        'RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole "system:basic-user" ' +
+          'to Group "system:authenticated"',
       );
     });
   });
@@ -139,7 +141,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
     );
     const denied = await t.gql('{ secrets(namespace: "dev") { totalCount } }', {}, ci);
     expect(denied.errors?.[0].message).toBe(
-      'secrets is forbidden: User "system:serviceaccount:dev:ci" cannot list resource "secrets" in API group "" in the namespace "dev"',
+      'secrets is forbidden: User "system:serviceaccount:dev:ci" cannot list resource "secrets" in ' +
+        'API group "" in the namespace "dev"',
     );
     const reason = await sar(t, SA('dev', 'ci'), [], {
       resourceAttributes: { verb: 'list', resource: 'secrets', namespace: 'maintenance' },
@@ -181,7 +184,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       named,
     );
     expect(other.errors?.[0].message).toBe(
-      'serviceaccounts "default" is forbidden: User "system:serviceaccount:dev:named" cannot create resource "serviceaccounts/token" in API group "" in the namespace "dev"',
+      'serviceaccounts "default" is forbidden: User "system:serviceaccount:dev:named" cannot create ' +
+        'resource "serviceaccounts/token" in API group "" in the namespace "dev"',
     );
   });
 
@@ -198,10 +202,13 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         { kind: 'ServiceAccount', name: 'lister' },
       ]);
       await t.ok(
-        'mutation { createPod(namespace: "dev", input: { metadata: { name: "web" }, spec: { serviceAccountName: "ci", automountServiceAccountToken: false, containers: [{ name: "c", image: "i" }] } }) { id } }',
+        'mutation { createPod(namespace: "dev", input: { metadata: { name: "web" }, spec: { serviceAccountName: ' +
+          '"ci", automountServiceAccountToken: false, containers: [{ name: "c", image: "i" }] } }) { ' +
+          'id } }',
       );
       await t.ok(
-        'mutation { createSecret(namespace: "dev", input: { metadata: { name: "db" }, stringData: { password: "hunter2" } }) { id } }',
+        'mutation { createSecret(namespace: "dev", input: { metadata: { name: "db" }, stringData: { ' +
+          'password: "hunter2" } }) { id } }',
       );
     });
 
@@ -216,7 +223,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         expect.objectContaining({
           path: ['pods', 'edges', 0, 'node', 'serviceAccount'],
           message:
-            'serviceaccounts "ci" is forbidden: User "system:serviceaccount:dev:lister" cannot get resource "serviceaccounts" in API group "" in the namespace "dev"',
+            'serviceaccounts "ci" is forbidden: User "system:serviceaccount:dev:lister" cannot get resource ' +
+            '"serviceaccounts" in API group "" in the namespace "dev"',
           extensions: { code: 'FORBIDDEN' },
         }),
       ]);
@@ -262,7 +270,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
 
     it('lets a user grant what it holds', async () => {
       const res = await t.gql(
-        'mutation { createRole(namespace: "dev", input: { metadata: { name: "pod-reader" }, rules: [{ verbs: ["get"], apiGroups: [""], resources: ["pods"] }] }) { id } }',
+        'mutation { createRole(namespace: "dev", input: { metadata: { name: "pod-reader" }, rules: ' +
+          '[{ verbs: ["get"], apiGroups: [""], resources: ["pods"] }] }) { id } }',
         {},
         writer,
       );
@@ -271,31 +280,40 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
 
     it('refuses more, with Kubernetes’ message', async () => {
       const res = await t.gql(
-        'mutation { createRole(namespace: "dev", input: { metadata: { name: "too-much" }, rules: [{ verbs: ["get", "delete"], apiGroups: [""], resources: ["pods"] }, { verbs: ["*"], apiGroups: ["batch"], resources: ["*"] }] }) { id } }',
+        'mutation { createRole(namespace: "dev", input: { metadata: { name: "too-much" }, rules: [{ ' +
+          'verbs: ["get", "delete"], apiGroups: [""], resources: ["pods"] }, { verbs: ["*"], apiGroups: ' +
+          '["batch"], resources: ["*"] }] }) { id } }',
         {},
         writer,
       );
       expect(res.errors?.[0]).toMatchObject({
         extensions: { code: 'FORBIDDEN' },
         message:
-          'roles.rbac.authorization.k8s.io "too-much" is forbidden: user "system:serviceaccount:dev:writer" (groups=["system:serviceaccounts" "system:serviceaccounts:dev" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["pods"], Verbs:["delete"]}\n{APIGroups:["batch"], Resources:["*"], Verbs:["*"]}',
+          'roles.rbac.authorization.k8s.io "too-much" is forbidden: user "system:serviceaccount:dev:writer" ' +
+          '(groups=["system:serviceaccounts" "system:serviceaccounts:dev" "system:authenticated"]) is ' +
+          'attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["pods"], ' +
+          'Verbs:["delete"]}\n{APIGroups:["batch"], Resources:["*"], Verbs:["*"]}',
       });
     });
 
     it('lets a user bind a role it holds, not one it does not, unless it may bind it', async () => {
       const ok = await t.gql(
-        'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b1" }, roleRef: { kind: "Role", name: "pod-reader" }, subjects: [{ kind: "User", name: "x" }] }) { id } }',
+        'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b1" }, roleRef: ' +
+          '{ kind: "Role", name: "pod-reader" }, subjects: [{ kind: "User", name: "x" }] }) { id } }',
         {},
         writer,
       );
       expect(ok.errors).toBeUndefined();
       const edit =
-        'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b2" }, roleRef: { kind: "ClusterRole", name: "edit" }, subjects: [{ kind: "User", name: "x" }] }) { id } }';
+        'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b2" }, roleRef: ' +
+        '{ kind: "ClusterRole", name: "edit" }, subjects: [{ kind: "User", name: "x" }] }) { id } }';
       const refused = await t.gql(edit, {}, writer);
       expect(refused.errors?.[0].extensions.code).toBe('FORBIDDEN');
-      expect(refused.errors?.[0].message).toMatch(
-        /^rolebindings\.rbac\.authorization\.k8s\.io "b2" is forbidden: user "system:serviceaccount:dev:writer" .* is attempting to grant RBAC permissions not currently held:\n/,
+      const message = refused.errors?.[0].message ?? '';
+      expect(message).toMatch(
+        /^rolebindings\.rbac\.authorization\.k8s\.io "b2" is forbidden: user "system:serviceaccount:dev:writer" /,
       );
+      expect(message).toMatch(/ is attempting to grant RBAC permissions not currently held:\n/);
       await role(t, 'dev', 'may-bind-edit', [
         {
           verbs: ['bind'],
@@ -309,7 +327,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       ]);
       expect((await t.gql(edit, {}, writer)).errors).toBeUndefined();
       const missing = await t.gql(
-        'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b3" }, roleRef: { kind: "Role", name: "nope" } }) { id } }',
+        'mutation { createRoleBinding(namespace: "dev", input: { metadata: { name: "b3" }, roleRef: ' +
+          '{ kind: "Role", name: "nope" } }) { id } }',
         {},
         writer,
       );
@@ -327,7 +346,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         { kind: 'ServiceAccount', name: 'writer' },
       ]);
       const res = await t.gql(
-        'mutation { createRole(namespace: "dev", input: { metadata: { name: "secrets-admin" }, rules: [{ verbs: ["*"], apiGroups: [""], resources: ["secrets"] }] }) { id } }',
+        'mutation { createRole(namespace: "dev", input: { metadata: { name: "secrets-admin" }, rules: ' +
+          '[{ verbs: ["*"], apiGroups: [""], resources: ["secrets"] }] }) { id } }',
         {},
         writer,
       );
@@ -358,7 +378,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       expect(res.status).toBe(403);
       expect((await res.json()).errors[0]).toMatchObject({
         message:
-          'users "jane" is forbidden: User "system:serviceaccount:dev:ci" cannot impersonate resource "users" in API group "" at the cluster scope',
+          'users "jane" is forbidden: User "system:serviceaccount:dev:ci" cannot impersonate resource ' +
+          '"users" in API group "" at the cluster scope',
         extensions: { code: 'FORBIDDEN' },
       });
     });
@@ -380,13 +401,15 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
   describe('reviews', () => {
     it('reviews the caller’s own access and rules', async () => {
       const self = await t.ok(
-        '{ selfSubjectAccessReview(input: { resourceAttributes: { verb: "list", resource: "secrets", namespace: "maintenance" } }) { allowed } }',
+        '{ selfSubjectAccessReview(input: { resourceAttributes: { verb: "list", resource: "secrets", ' +
+          'namespace: "maintenance" } }) { allowed } }',
         {},
         ci,
       );
       expect(self.selfSubjectAccessReview.allowed).toBe(true);
       const rules = await t.ok(
-        '{ selfSubjectRulesReview(namespace: "maintenance") { resourceRules { verbs resources } nonResourceRules { nonResourceURLs } incomplete } }',
+        '{ selfSubjectRulesReview(namespace: "maintenance") { resourceRules { verbs resources } nonResourceRules ' +
+          '{ nonResourceURLs } incomplete } }',
         {},
         ci,
       );
@@ -424,15 +447,21 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
         for (const ns of ['dev', 'other']) await namespace(own, ns);
         for (const ns of ['dev', 'other']) await serviceAccount(own, ns, 'app');
         const [devApp, otherApp] = [await token(own, 'dev', 'app'), await token(own, 'other', 'app')];
-        const SELF = `{ whoami { username } selfSubjectAccessReview(input: { nonResourceAttributes: { verb: "get", path: "/healthz" } }) { allowed }
+        const SELF = `{ whoami { username }
+          selfSubjectAccessReview(input: { nonResourceAttributes: { verb: "get", path: "/healthz" } }) { allowed }
           selfSubjectRulesReview(namespace: "dev") { incomplete } }`;
         // granted to every authenticated user by the bootstrap system:basic-user binding, and to no one else
         expect((await own.gql(SELF, {}, otherApp)).errors).toBeUndefined();
         const anonymous = await own.gql(SELF, {}, null);
         expect(anonymous.errors?.map((e) => e.message)).toEqual([
-          'selfsubjectreviews.authentication.k8s.io is forbidden: User "system:anonymous" cannot create resource "selfsubjectreviews" in API group "authentication.k8s.io" at the cluster scope',
-          'selfsubjectaccessreviews.authorization.k8s.io is forbidden: User "system:anonymous" cannot create resource "selfsubjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope',
-          'selfsubjectrulesreviews.authorization.k8s.io is forbidden: User "system:anonymous" cannot create resource "selfsubjectrulesreviews" in API group "authorization.k8s.io" at the cluster scope',
+          'selfsubjectreviews.authentication.k8s.io is forbidden: User "system:anonymous" cannot create ' +
+            'resource "selfsubjectreviews" in API group "authentication.k8s.io" at the cluster scope',
+          'selfsubjectaccessreviews.authorization.k8s.io is forbidden: User "system:anonymous" cannot ' +
+            'create resource "selfsubjectaccessreviews" in API group "authorization.k8s.io" at the cluster ' +
+            'scope',
+          'selfsubjectrulesreviews.authorization.k8s.io is forbidden: User "system:anonymous" cannot ' +
+            'create resource "selfsubjectrulesreviews" in API group "authorization.k8s.io" at the cluster ' +
+            'scope',
         ]);
         // an admin narrows the binding to one namespace's accounts (and keeps the reconciler off it)
         await own.ok('mutation ($i: ClusterRoleBindingInput!) { updateClusterRoleBinding(input: $i) { id } }', {
@@ -455,12 +484,15 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
 
     it('is an RBAC question itself', async () => {
       const res = await t.gql(
-        '{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) { allowed } }',
+        '{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" ' +
+          '} }) { allowed } }',
         {},
         ci,
       );
       expect(res.errors?.[0].message).toBe(
-        'subjectaccessreviews.authorization.k8s.io is forbidden: User "system:serviceaccount:dev:ci" cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope',
+        'subjectaccessreviews.authorization.k8s.io is forbidden: User "system:serviceaccount:dev:ci" ' +
+          'cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster ' +
+          'scope',
       );
     });
 
@@ -477,14 +509,16 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       });
       const res = await gqlAs(t, { user: 'dangler' }, '{ pods(namespace: "dev") { totalCount } }');
       expect(res.errors?.[0].message).toBe(
-        'pods is forbidden: User "dangler" cannot list resource "pods" in API group "" in the namespace "dev": RBAC: role.rbac.authorization.k8s.io "missing" not found',
+        'pods is forbidden: User "dangler" cannot list resource "pods" in API group "" in the namespace ' +
+          '"dev": RBAC: role.rbac.authorization.k8s.io "missing" not found',
       );
     });
   });
 
   it('tells who can, and through which bindings', async () => {
     const data = await t.ok(
-      '{ whoCan(verb: "get", resource: "secrets", namespace: "maintenance") { subject { kind name namespace } bindings { kind name namespace roleRef { name } } } }',
+      '{ whoCan(verb: "get", resource: "secrets", namespace: "maintenance") { subject { kind name ' +
+        'namespace } bindings { kind name namespace roleRef { name } } } }',
     );
     expect(data.whoCan).toEqual([
       {
@@ -549,7 +583,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
       [{ kind: 'ServiceAccount', name: 'ci', namespace: 'dev' }],
     );
     await t.ok(
-      'mutation { createClusterRole(input: { metadata: { name: "metrics-reader" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/metrics/*"] }] }) { id } }',
+      'mutation { createClusterRole(input: { metadata: { name: "metrics-reader" }, rules: [{ verbs: ' +
+        '["get"], nonResourceURLs: ["/metrics/*"] }] }) { id } }',
     );
     await t.ok(`mutation { createClusterRoleBinding(input: { metadata: { name: "ops-metrics" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "metrics-reader" },
@@ -630,7 +665,8 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
     const restarted = await t.replica();
     try {
       const after = await t.ok(
-        '{ clusterRole(name: "view") { rules { verbs } } edit: clusterRole(name: "edit") { rules { verbs } } clusterRoleBinding(name: "system:discovery") { subjects { name } } }',
+        '{ clusterRole(name: "view") { rules { verbs } } edit: clusterRole(name: "edit") { rules { ' +
+          'verbs } } clusterRoleBinding(name: "system:discovery") { subjects { name } } }',
       );
       expect(after.clusterRole.rules).toHaveLength(view.clusterRole.rules.length);
       expect(after.edit.rules).toEqual([]);

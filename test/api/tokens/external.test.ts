@@ -157,7 +157,8 @@ jwt:
       'jwt.0.claimMappings.username.prefix',
     ],
     [
-      '{"jwt": [{"issuer": {"url": "not a url", "audiences": ["a"]}, "claimMappings": {"username": {"claim": "sub", "prefix": ""}}}]}',
+      '{"jwt": [{"issuer": {"url": "not a url", "audiences": ["a"]}, "claimMappings": {"username": ' +
+        '{"claim": "sub", "prefix": ""}}}]}',
       'jwt.0.issuer.url',
     ],
   ])('refuses a bad configuration naming the field (%#)', async (text, field) => {

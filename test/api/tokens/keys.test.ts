@@ -92,7 +92,8 @@ describe.each(ENGINES)('signing keys (%s)', (engine) => {
     const res = await t.gql('mutation { rotateSigningKey { kid } }', {}, await token(t, 'dev', 'ci'));
     expect(res.errors?.[0]).toMatchObject({
       message:
-        'signingkeys.keyway.dev is forbidden: User "system:serviceaccount:dev:ci" cannot update resource "signingkeys" in API group "keyway.dev" at the cluster scope',
+        'signingkeys.keyway.dev is forbidden: User "system:serviceaccount:dev:ci" cannot update resource ' +
+        '"signingkeys" in API group "keyway.dev" at the cluster scope',
       extensions: { code: 'FORBIDDEN' },
     });
   });

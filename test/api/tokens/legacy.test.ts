@@ -9,7 +9,8 @@ import { ENGINES } from '../../helpers/engines.js';
 import { decode, review, whoami } from '../../helpers/tokens.js';
 import { namespace, serviceAccount } from '../../helpers/fixtures.js';
 
-const SECRET = `query ($n: String!) { secret(namespace: "dev", name: $n) { type data metadata { labels annotations } } }`;
+const SECRET =
+  `query ($n: String!) { secret(namespace: "dev", name: $n) { type data metadata { labels annotations ` + `} } }`;
 const CREATE_SECRET = `mutation ($i: SecretInput!) { createSecret(namespace: "dev", input: $i) { metadata { uid } } }`;
 const UPDATE_SECRET = `mutation ($i: SecretInput!) { updateSecret(namespace: "dev", input: $i) { metadata { uid } } }`;
 
@@ -98,7 +99,10 @@ describe.each(ENGINES)('legacy token Secrets (%s)', (engine) => {
     });
     expect((await whoami(t, tok)).status).toBe(401);
     expect((await review(t, tok)).error).toBe(
-      "[invalid bearer token, the token in secret dev/marked for service account dev/old has been marked invalid. Use tokens from the TokenRequest API or manually created secret-based tokens, or remove the 'kubernetes.io/legacy-token-invalid-since' label from the secret to temporarily allow use of this token]",
+      '[invalid bearer token, the token in secret dev/marked for service account dev/old has been ' +
+        'marked invalid. Use tokens from the TokenRequest API or manually created secret-based tokens, ' +
+        "or remove the 'kubernetes.io/legacy-token-invalid-since' label from the secret to temporarily " +
+        'allow use of this token]',
     );
   });
 
@@ -107,7 +111,8 @@ describe.each(ENGINES)('legacy token Secrets (%s)', (engine) => {
     const tok = tokenOf(await filled('swapped'));
     expect((await whoami(t, tok)).status).toBe(200);
     await t.ok(
-      'mutation ($d: StringMap) { updateSecret(namespace: "dev", input: { metadata: { name: "swapped" }, stringData: $d }) { id } }',
+      'mutation ($d: StringMap) { updateSecret(namespace: "dev", input: { metadata: { name: "swapped" ' +
+        '}, stringData: $d }) { id } }',
       {
         d: { token: `${tok}x` },
       },
@@ -143,7 +148,8 @@ describe.each(ENGINES)('legacy token Secrets (%s)', (engine) => {
     await createToken(t, 'listed-token', 'listed');
     await filled('listed-token');
     await t.ok(
-      'mutation { updateServiceAccount(namespace: "dev", input: { metadata: { name: "listed" }, secrets: [{ name: "listed-token" }, { name: "other" }] }) { id } }',
+      'mutation { updateServiceAccount(namespace: "dev", input: { metadata: { name: "listed" }, secrets: ' +
+        '[{ name: "listed-token" }, { name: "other" }] }) { id } }',
     );
     await t.ok('mutation { deleteSecret(namespace: "dev", name: "listed-token") { id } }');
     await eventually(async () => {

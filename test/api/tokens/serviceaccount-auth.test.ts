@@ -64,46 +64,49 @@ describe.each(ENGINES)('ServiceAccount token authentication (%s)', (engine) => {
     ['Pod', 'pod'],
     ['Secret', 'secret'],
   ])('deleting the bound %s', (kind, tag) => {
-    it('fails the token at once, here and on another replica, and a new object of the same name does not revive it', async () => {
-      const sa = `del-${tag}`;
-      await serviceAccount(t, 'dev', sa);
-      if (kind === 'Pod') await pod(t, 'dev', `${sa}-p`, sa);
-      if (kind === 'Secret') await secret(t, 'dev', `${sa}-s`);
-      const bound =
-        kind === 'Pod' ? { kind, name: `${sa}-p` } : kind === 'Secret' ? { kind, name: `${sa}-s` } : undefined;
-      const tok = await token(t, 'dev', sa, bound ? { boundObjectRef: bound } : {});
-      // authenticate on both replicas first, so both hold a cached success
-      expect((await whoami(t, tok)).status).toBe(200);
-      expect((await whoami(other, tok)).status).toBe(200);
-      expect((await review(other, tok)).authenticated).toBe(true);
+    it(
+      'fails the token at once, here and on another replica, and a new object of the same name does ' + 'not revive it',
+      async () => {
+        const sa = `del-${tag}`;
+        await serviceAccount(t, 'dev', sa);
+        if (kind === 'Pod') await pod(t, 'dev', `${sa}-p`, sa);
+        if (kind === 'Secret') await secret(t, 'dev', `${sa}-s`);
+        const bound =
+          kind === 'Pod' ? { kind, name: `${sa}-p` } : kind === 'Secret' ? { kind, name: `${sa}-s` } : undefined;
+        const tok = await token(t, 'dev', sa, bound ? { boundObjectRef: bound } : {});
+        // authenticate on both replicas first, so both hold a cached success
+        expect((await whoami(t, tok)).status).toBe(200);
+        expect((await whoami(other, tok)).status).toBe(200);
+        expect((await review(other, tok)).authenticated).toBe(true);
 
-      const name = kind === 'ServiceAccount' ? sa : bound!.name;
-      const field = { ServiceAccount: 'deleteServiceAccount', Pod: 'deletePod', Secret: 'deleteSecret' }[kind]!;
-      const deleted = await t.ok(
-        `mutation ($n: String!) { ${field}(namespace: "dev", name: $n) { metadata { resourceVersion } } }`,
-        { n: name },
-      );
+        const name = kind === 'ServiceAccount' ? sa : bound!.name;
+        const field = { ServiceAccount: 'deleteServiceAccount', Pod: 'deletePod', Secret: 'deleteSecret' }[kind]!;
+        const deleted = await t.ok(
+          `mutation ($n: String!) { ${field}(namespace: "dev", name: $n) { metadata { resourceVersion } } }`,
+          { n: name },
+        );
 
-      // here: at once
-      expect((await whoami(t, tok)).status).toBe(401);
-      // there: as soon as that replica hears the commit (the writer waited to hear it too)
-      await heard(other, deleted[field].metadata.resourceVersion);
-      expect((await whoami(other, tok)).status).toBe(401);
-      const r = await review(other, tok);
-      expect(r.authenticated).toBe(false);
-      expect(r.error).toBe(
-        kind === 'ServiceAccount'
-          ? `[invalid bearer token, serviceaccounts "${sa}" not found]`
-          : '[invalid bearer token, service account token has been invalidated]',
-      );
+        // here: at once
+        expect((await whoami(t, tok)).status).toBe(401);
+        // there: as soon as that replica hears the commit (the writer waited to hear it too)
+        await heard(other, deleted[field].metadata.resourceVersion);
+        expect((await whoami(other, tok)).status).toBe(401);
+        const r = await review(other, tok);
+        expect(r.authenticated).toBe(false);
+        expect(r.error).toBe(
+          kind === 'ServiceAccount'
+            ? `[invalid bearer token, serviceaccounts "${sa}" not found]`
+            : '[invalid bearer token, service account token has been invalidated]',
+        );
 
-      if (kind === 'ServiceAccount') await serviceAccount(t, 'dev', sa);
-      if (kind === 'Pod') await pod(t, 'dev', name, sa);
-      if (kind === 'Secret') await secret(t, 'dev', name);
-      const again = await review(t, tok);
-      expect(again.authenticated).toBe(false);
-      expect(again.error).toMatch(/UID \([0-9a-f-]+\) does not match/);
-    });
+        if (kind === 'ServiceAccount') await serviceAccount(t, 'dev', sa);
+        if (kind === 'Pod') await pod(t, 'dev', name, sa);
+        if (kind === 'Secret') await secret(t, 'dev', name);
+        const again = await review(t, tok);
+        expect(again.authenticated).toBe(false);
+        expect(again.error).toMatch(/UID \([0-9a-f-]+\) does not match/);
+      },
+    );
   });
 
   it('revokes one token by jti, at once, everywhere', async () => {
@@ -112,7 +115,8 @@ describe.each(ENGINES)('ServiceAccount token authentication (%s)', (engine) => {
     const keep = await token(t, 'dev', 'rev');
     expect((await whoami(other, tok)).status).toBe(200);
     const data = await t.ok(
-      'mutation ($jti: String!) { revokeServiceAccountToken(jti: $jti) { metadata { resourceVersion } status { revoked revokedBy } } }',
+      'mutation ($jti: String!) { revokeServiceAccountToken(jti: $jti) { metadata { resourceVersion ' +
+        '} status { revoked revokedBy } } }',
       {
         jti: decode(tok).payload.jti,
       },

@@ -56,7 +56,8 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
     const res = await issue(t, 'dev', 'ci', { expirationSeconds: 599 });
     expect(res.errors?.[0]).toMatchObject({
       message:
-        'TokenRequest.authentication.k8s.io "ci" is invalid: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes',
+        'TokenRequest.authentication.k8s.io "ci" is invalid: spec.expirationSeconds: Invalid value: ' +
+        '599: may not specify a duration less than 10 minutes',
       extensions: { code: 'INVALID', causes: [{ field: 'spec.expirationSeconds' }] },
     });
     expect((await issue(t, 'dev', 'ci', { expirationSeconds: 600 })).errors).toBeUndefined();
@@ -121,7 +122,9 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
       [
         { kind: 'Pod', name: 'runner', uid: '00000000-0000-4000-8000-000000000000' },
         'CONFLICT',
-        'Operation cannot be fulfilled on Pod "runner": the UID in the bound object reference (00000000-0000-4000-8000-000000000000) does not match the UID in record. The object might have been deleted and then recreated',
+        'Operation cannot be fulfilled on Pod "runner": the UID in the ' +
+          'bound object reference (00000000-0000-4000-8000-000000000000) ' +
+          'does not match the UID in record. The object might have been deleted and then recreated',
       ],
     ])('refuses %j with %s', async (boundObjectRef, code, message) => {
       const res = await issue(t, 'dev', 'ci', { boundObjectRef });
@@ -156,7 +159,9 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
     const tok = await token(t, 'dev', 'ci', { audiences: ['vault'] });
     const { payload } = decode(tok);
     const data = await t.ok(
-      'query ($n: String!) { issuedToken(namespace: "dev", name: $n) { metadata { name uid } spec { serviceAccountName serviceAccountUID audiences boundObjectRef { kind } expirationTimestamp keyID issuedTo } status { revoked } } }',
+      'query ($n: String!) { issuedToken(namespace: "dev", name: $n) { metadata { name uid } spec ' +
+        '{ serviceAccountName serviceAccountUID audiences boundObjectRef { kind } expirationTimestamp ' +
+        'keyID issuedTo } status { revoked } } }',
       { n: payload.jti },
     );
     expect(data.issuedToken).toEqual({
@@ -182,7 +187,8 @@ describe.each(ENGINES)('TokenRequest (%s)', (engine) => {
     await token(t, 'dev', 'lister');
     await token(t, 'dev', 'lister');
     const data = await t.ok(
-      '{ serviceAccount(namespace: "dev", name: "lister") { issuedTokens { totalCount edges { node { spec { serviceAccountUID } } } } } }',
+      '{ serviceAccount(namespace: "dev", name: "lister") { issuedTokens { totalCount edges { node ' +
+        '{ spec { serviceAccountUID } } } } } }',
     );
     expect(data.serviceAccount.issuedTokens.totalCount).toBe(2);
     expect(data.serviceAccount.issuedTokens.edges.every((e: any) => e.node.spec.serviceAccountUID === uid)).toBe(true);
