@@ -53,7 +53,8 @@ const BASE_TRIES = 40;
 
 const OPERATIONS = fuzzOperations(schema);
 const nodeInterface = schema.getType('Node');
-const NODE_TYPES = nodeInterface && isInterfaceType(nodeInterface) ? schema.getPossibleTypes(nodeInterface).map((t) => t.name) : [];
+const NODE_TYPES =
+  nodeInterface && isInterfaceType(nodeInterface) ? schema.getPossibleTypes(nodeInterface).map((t) => t.name) : [];
 
 /** A seed per test, so each field explores differently and reruns reproduce. */
 function seedFor(name: string): number {
@@ -102,7 +103,8 @@ function describeLogged(entries: Logged[]): string {
       const frames = stack.filter((l) => /^\s+at /.test(l));
       const ours = frames.filter((l) => l.includes('/src/'));
       const shown = (ours.length ? ours : frames).slice(0, 4).map((l) => `      ${l.trim()}`);
-      const message = (err.message ?? '').split('\n')[0].replace(/\s+/g, ' ') || (err.message ?? '').replace(/\s+/g, ' ');
+      const message =
+        (err.message ?? '').split('\n')[0].replace(/\s+/g, ' ') || (err.message ?? '').replace(/\s+/g, ' ');
       return [
         `${head}: ${err.type ?? 'Error'}: ${abbreviate(message, 160)}${err.code ? ` (code ${err.code})` : ''}`,
         ...(cause ? [`    ${abbreviate(cause, 300)}`] : []),
@@ -114,7 +116,8 @@ function describeLogged(entries: Logged[]): string {
 
 /** A log line as echoed with TEST_LOG_LEVEL: long strings (query parameters) cut short. */
 function shortLine(line: string): string {
-  return `${JSON.stringify(JSON.parse(line), (_k, v) => (typeof v === 'string' && v.length > 2000 ? abbreviate(v, 2000) : v))}\n`;
+  const shorten = (_k: string, v: unknown) => (typeof v === 'string' && v.length > 2000 ? abbreviate(v, 2000) : v);
+  return `${JSON.stringify(JSON.parse(line), shorten)}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +129,9 @@ function abbreviate(s: string, max = 64): string {
 
 function show(value: unknown): string {
   if (typeof value === 'string') {
-    return value.length > 64 ? `${JSON.stringify(value.slice(0, 24))}…${JSON.stringify(value.slice(-8))}(${value.length} chars)` : JSON.stringify(value);
+    return value.length > 64
+      ? `${JSON.stringify(value.slice(0, 24))}…${JSON.stringify(value.slice(-8))}(${value.length} chars)`
+      : JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
   if (value && typeof value === 'object') {
@@ -149,14 +154,23 @@ class OperationCase {
   ) {}
   [fc.toStringMethod](): string {
     const vars = this.variables && typeof this.variables === 'object' ? this.variables : {};
-    const set = this.op.variables.filter((v) => vars[v.name] !== undefined).map((v) => `\n    $${v.name} ${v.at} = ${show(vars[v.name])}`);
-    const mode = this.hostileAt === undefined ? 'random values' : `plausible values, one hostile at ${this.hostileAt ?? '(no slot)'}`;
+    const set = this.op.variables
+      .filter((v) => vars[v.name] !== undefined)
+      .map((v) => `\n    $${v.name} ${v.at} = ${show(vars[v.name])}`);
+    const mode =
+      this.hostileAt === undefined
+        ? 'random values'
+        : `plausible values, one hostile at ${this.hostileAt ?? '(no slot)'}`;
     return `${this.op.coordinate} as ${this.as} (${mode})${set.join('')}`;
   }
 }
 
 type Credential = { as: Identity } | { literal: string };
-const AS_TEXT: Record<Identity, string> = { admin: "(the admin's token)", anonymous: '(none)', serviceaccount: "(the unprivileged ServiceAccount's token)" };
+const AS_TEXT: Record<Identity, string> = {
+  admin: "(the admin's token)",
+  anonymous: '(none)',
+  serviceaccount: "(the unprivileged ServiceAccount's token)",
+};
 
 class HeaderCase {
   constructor(
@@ -167,7 +181,8 @@ class HeaderCase {
   ) {}
   [fc.toStringMethod](): string {
     const auth = 'as' in this.authorization ? AS_TEXT[this.authorization.as] : show(this.authorization.literal);
-    return `${this.query}\n    authorization: ${auth}${this.headers.map(([k, v]) => `\n    ${show(k)}: ${show(v)}`).join('')}`;
+    const headers = this.headers.map(([k, v]) => `\n    ${show(k)}: ${show(v)}`).join('');
+    return `${this.query}\n    authorization: ${auth}${headers}`;
   }
 }
 
@@ -181,7 +196,10 @@ interface Fixture {
 
 /** Plausible variables with every optional field present: where a base borrows what it lacks. */
 function fullSample(engine: string, op: FuzzOperation): Record<string, unknown> {
-  return fc.sample(variablesArbitrary(op, { mode: 'full', nodeTypes: NODE_TYPES }), { numRuns: 1, seed: seedFor(`${engine} full ${op.coordinate}`) })[0];
+  return fc.sample(variablesArbitrary(op, { mode: 'full', nodeTypes: NODE_TYPES }), {
+    numRuns: 1,
+    seed: seedFor(`${engine} full ${op.coordinate}`),
+  })[0];
 }
 
 /**
@@ -214,7 +232,11 @@ async function acceptedBase(
   return null;
 }
 
-type ResponseError = { message?: string; path?: unknown[]; extensions?: { code?: string; causes?: { field?: string; reason?: string }[] } };
+type ResponseError = {
+  message?: string;
+  path?: unknown[];
+  extensions?: { code?: string; causes?: { field?: string; reason?: string }[] };
+};
 
 /**
  * Sends one request and fails if the server answered 5xx or INTERNAL, with what it logged;
@@ -260,19 +282,29 @@ function headersFor(f: Fixture, as: Identity): Headers {
 /** Every kind seeded under one name, `fuzz`, in namespace `fuzz` (see `known`). */
 const SEEDS = [
   'mutation { createNamespace(input: { metadata: { name: "fuzz", labels: { app: "web", n: "5" } } }) { id } }',
-  'mutation { createSecret(namespace: "fuzz", input: { metadata: { name: "fuzz", labels: { app: "web" } }, stringData: { a: "b" } }) { id } }',
+  'mutation { createSecret(namespace: "fuzz", input: { metadata: ' +
+    '{ name: "fuzz", labels: { app: "web" } }, stringData: { a: "b" ' +
+    '} }) { id } }',
   `mutation { createServiceAccount(namespace: "fuzz", input: { metadata: { name: "fuzz", labels: { app: "web" } },
     secrets: [{ name: "fuzz" }], imagePullSecrets: [{ name: "fuzz" }] }) { id } }`,
   `mutation { createPod(namespace: "fuzz", input: { metadata: { name: "fuzz", labels: { app: "web", n: "3" } }, spec: {
-    serviceAccountName: "fuzz", automountServiceAccountToken: false, containers: [{ name: "c", image: "busybox" }] } }) { id } }`,
-  'mutation { createRole(namespace: "fuzz", input: { metadata: { name: "fuzz" }, rules: [{ verbs: ["get", "list"], apiGroups: [""], resources: ["pods", "secrets"] }] }) { id } }',
-  `mutation { createRoleBinding(namespace: "fuzz", input: { metadata: { name: "fuzz" }, roleRef: { kind: "Role", name: "fuzz" },
+    serviceAccountName: "fuzz", automountServiceAccountToken: false,
+    containers: [{ name: "c", image: "busybox" }] } }) { id } }`,
+  'mutation { createRole(namespace: "fuzz", input: { metadata: ' +
+    '{ name: "fuzz" }, rules: [{ verbs: ["get", "list"], apiGroups: ' +
+    '[""], resources: ["pods", "secrets"] }] }) { id } }',
+  `mutation { createRoleBinding(namespace: "fuzz", input: { metadata: { name: "fuzz" },
+    roleRef: { kind: "Role", name: "fuzz" },
     subjects: [{ kind: "ServiceAccount", name: "fuzz" }, { kind: "Group", name: "devs" }] }) { id } }`,
-  'mutation { createClusterRole(input: { metadata: { name: "fuzz" }, rules: [{ verbs: ["get"], nonResourceURLs: ["/healthz"] }] }) { id } }',
-  `mutation { createClusterRoleBinding(input: { metadata: { name: "fuzz" }, roleRef: { kind: "ClusterRole", name: "fuzz" },
+  'mutation { createClusterRole(input: { metadata: { name: "fuzz" ' +
+    '}, rules: [{ verbs: ["get"], nonResourceURLs: ["/healthz"] }] ' +
+    '}) { id } }',
+  `mutation { createClusterRoleBinding(input: { metadata: { name: "fuzz" },
+    roleRef: { kind: "ClusterRole", name: "fuzz" },
     subjects: [{ kind: "User", name: "alice" }] }) { id } }`,
   // the unprivileged caller's grant (its own namespace, which no plausible name reaches, is made once)
-  `mutation { createRoleBinding(namespace: "fuzz", input: { metadata: { name: "fuzz-client-edit" }, roleRef: { kind: "ClusterRole", name: "edit" },
+  `mutation { createRoleBinding(namespace: "fuzz", input: { metadata: { name: "fuzz-client-edit" },
+    roleRef: { kind: "ClusterRole", name: "edit" },
     subjects: [{ kind: "ServiceAccount", name: "client", namespace: "fuzz-client" }] }) { id } }`,
 ];
 
@@ -307,7 +339,9 @@ async function ensureSeeds(t: TestApp): Promise<void> {
 
 async function seed(t: TestApp): Promise<Fixture> {
   await t.ok('mutation { createNamespace(input: { metadata: { name: "fuzz-client" } }) { id } }');
-  await t.ok('mutation { createServiceAccount(namespace: "fuzz-client", input: { metadata: { name: "client" } }) { id } }');
+  await t.ok(
+    'mutation { createServiceAccount(namespace: "fuzz-client", input: { metadata: { name: "client" } }) { id } }',
+  );
   await ensureSeeds(t);
   const saToken = await token(t, 'fuzz-client', 'client');
   const bound = await token(t, 'fuzz', 'fuzz', { boundObjectRef: { kind: 'Pod', name: 'fuzz' } });
@@ -324,7 +358,10 @@ async function seed(t: TestApp): Promise<Fixture> {
     serviceAccounts(namespace: "fuzz", first: 1) { pageInfo { endCursor } }
     issuedTokens(first: 1) { edges { node { id } } pageInfo { endCursor } }
   }`);
-  const objects = Object.values(data).filter((o: any) => o?.metadata) as { id: string; metadata: { uid: string; resourceVersion: string } }[];
+  const objects = Object.values(data).filter((o: any) => o?.metadata) as {
+    id: string;
+    metadata: { uid: string; resourceVersion: string };
+  }[];
   known.namespaces = ['fuzz', 'default', 'kube-system'];
   known.names = ['fuzz', 'default', 'view', 'edit', 'system:basic-user', 'new'];
   known.ids = [...objects.map((o) => o.id), ...data.issuedTokens.edges.map((e: any) => e.node.id)];
@@ -386,17 +423,25 @@ describe.each(ENGINES)('fuzz (%s)', (engine) => {
       if (base) bases.set(op.coordinate, base);
       // Each hostile value in the base; refused for something else, that something is repaired
       // (twice at most), so the value is not stopped short of where it could do harm.
-      for (const c of sweepCases(op, base ?? baseCandidates(op, NODE_TYPES, seedFor(`${engine} base ${op.coordinate}`), 1)[0], full, NODE_TYPES)) {
+      for (const c of sweepCases(
+        op,
+        base ?? baseCandidates(op, NODE_TYPES, seedFor(`${engine} base ${op.coordinate}`), 1)[0],
+        full,
+        NODE_TYPES,
+      )) {
         let variables = c.variables;
         for (let attempt = 0; attempt < 3; attempt++) {
           const errors = await send(variables, `${c.at} = ${c.hostile}`);
-          const elsewhere = (errors ?? []).flatMap((e) => e.extensions?.causes ?? []).filter((cause) => !touches(cause.field ?? '', c.fieldPath));
+          const elsewhere = (errors ?? [])
+            .flatMap((e) => e.extensions?.causes ?? [])
+            .filter((cause) => !touches(cause.field ?? '', c.fieldPath));
           const next = elsewhere.length ? repaired(op, variables, full, elsewhere) : null;
           if (!next) break;
           variables = next;
         }
       }
-      if (failures.length) throw new Error(`${failures.length} requests answered INTERNAL or 5xx (as the admin):\n${failures.join('\n')}`);
+      if (failures.length)
+        throw new Error(`${failures.length} requests answered INTERNAL or 5xx (as the admin):\n${failures.join('\n')}`);
     },
     120_000,
   );
@@ -414,9 +459,17 @@ describe.each(ENGINES)('fuzz (%s)', (engine) => {
         .map(([as, one]) => new OperationCase(op, as, one.variables, one.at));
       await fc.assert(
         fc.asyncProperty(fc.oneof({ weight: 1, arbitrary: wild }, { weight: 2, arbitrary: oneHostile }), async (c) => {
-          await expectNoInternal(f.t, headersFor(f, c.as), JSON.stringify({ query: op.document, variables: c.variables }));
+          await expectNoInternal(
+            f.t,
+            headersFor(f, c.as),
+            JSON.stringify({ query: op.document, variables: c.variables }),
+          );
         }),
-        { numRuns: RUNS, seed: seedFor(`${engine} ${op.coordinate}`), plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)] },
+        {
+          numRuns: RUNS,
+          seed: seedFor(`${engine} ${op.coordinate}`),
+          plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)],
+        },
       );
     },
     120_000,
@@ -424,7 +477,16 @@ describe.each(ENGINES)('fuzz (%s)', (engine) => {
 
   it('answers hostile authentication and impersonation headers without INTERNAL', async () => {
     const literal = fc.oneof(
-      fc.constantFrom('Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'Bearer', 'Bearer ', 'bearer x', 'Bearer a b', 'Bearer\tx', 'BEARER x', `Bearer ${'x'.repeat(100_000)}`),
+      fc.constantFrom(
+        'Basic YWxhZGRpbjpvcGVuc2VzYW1l',
+        'Bearer',
+        'Bearer ',
+        'bearer x',
+        'Bearer a b',
+        'Bearer\tx',
+        'BEARER x',
+        `Bearer ${'x'.repeat(100_000)}`,
+      ),
       jwtish.map((j) => `Bearer ${j}`),
       headerValue.map((v) => `Bearer ${v}`),
     );
@@ -439,7 +501,11 @@ describe.each(ENGINES)('fuzz (%s)', (engine) => {
         groups: fc.array(headerValue, { maxLength: 3 }),
         uid: fc.option(headerValue, { nil: null }),
         extras: fc.array(fc.tuple(extraHeaderKey, headerValue), { maxLength: 3 }),
-        query: fc.constantFrom('{ whoami { username uid groups extra } }', '{ secrets(namespace: "fuzz") { totalCount } }', '{ selfSubjectRulesReview(namespace: "fuzz") { incomplete } }'),
+        query: fc.constantFrom(
+          '{ whoami { username uid groups extra } }',
+          '{ secrets(namespace: "fuzz") { totalCount } }',
+          '{ selfSubjectRulesReview(namespace: "fuzz") { incomplete } }',
+        ),
       })
       .map(({ authorization, user, groups, uid, extras, query }) => {
         const headers: [string, string][] = [];

@@ -12,7 +12,6 @@ import {
   isAbstractType,
   isEnumType,
   isInputObjectType,
-  isInterfaceType,
   isLeafType,
   isListType,
   isNonNullType,
@@ -31,7 +30,7 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-export interface FuzzVariable {
+interface FuzzVariable {
   /** `v0`, `v1`, … */
   name: string;
   type: GraphQLInputType;
@@ -55,7 +54,8 @@ const MAX_DEPTH = 4;
  * One operation per root field of Query and Mutation. The selection is every field of the
  * return type reachable within MAX_DEPTH object levels without revisiting a type on the way
  * (`__typename` at each level, inline fragments for abstract types), each with its arguments
- * as variables (below a list, only fields without arguments). Subscriptions are not fuzzed here (their responses are streams).
+ * as variables (below a list, only fields without arguments). Subscriptions are not fuzzed here
+ * (their responses are streams).
  */
 export function fuzzOperations(schema: GraphQLSchema): FuzzOperation[] {
   const out: FuzzOperation[] = [];
@@ -68,18 +68,33 @@ export function fuzzOperations(schema: GraphQLSchema): FuzzOperation[] {
       const variables: FuzzVariable[] = [];
       const call = fieldCall(root, field, variables);
       const rootList = isListType(isNonNullType(field.type) ? field.type.ofType : field.type);
-      const inner = selectionOf(schema, getNamedType(field.type), 1, [getNamedType(field.type).name], variables, rootList);
+      const inner = selectionOf(
+        schema,
+        getNamedType(field.type),
+        1,
+        [getNamedType(field.type).name],
+        variables,
+        rootList,
+      );
       const declared = variables.map((v) => `$${v.name}: ${v.type.toString()}`).join(', ');
       const document = `${operation} Fuzz${declared ? `(${declared})` : ''} { ${call}${inner ? ` { ${inner} }` : ''} }`;
       const errors = validate(schema, parse(document));
-      if (errors.length) throw new Error(`fuzz: the document built for ${root.name}.${field.name} is invalid: ${errors[0].message}\n${document}`);
+      if (errors.length)
+        throw new Error(
+          `fuzz: the document built for ${root.name}.${field.name} is invalid: ${errors[0].message}\n${document}`,
+        );
       out.push({ coordinate: `${root.name}.${field.name}`, document, variables });
     }
   }
   return out;
 }
 
-function fieldCall(parent: GraphQLNamedType, field: GraphQLField<unknown, unknown>, variables: FuzzVariable[], alias = ''): string {
+function fieldCall(
+  parent: GraphQLNamedType,
+  field: GraphQLField<unknown, unknown>,
+  variables: FuzzVariable[],
+  alias = '',
+): string {
   const args = field.args.map((arg: GraphQLArgument) => {
     const name = `v${variables.length}`;
     variables.push({ name, type: arg.type, hint: arg.name, at: `${parent.name}.${field.name}(${arg.name})` });
@@ -88,13 +103,28 @@ function fieldCall(parent: GraphQLNamedType, field: GraphQLField<unknown, unknow
   return `${alias}${field.name}${args.length ? `(${args.join(', ')})` : ''}`;
 }
 
-function selectionOf(schema: GraphQLSchema, type: GraphQLNamedType, depth: number, seen: string[], variables: FuzzVariable[], underList: boolean): string {
+function selectionOf(
+  schema: GraphQLSchema,
+  type: GraphQLNamedType,
+  depth: number,
+  seen: string[],
+  variables: FuzzVariable[],
+  underList: boolean,
+): string {
   if (isLeafType(type)) return '';
   if (isAbstractType(type)) {
     const parts = ['__typename'];
     for (const possible of schema.getPossibleTypes(type)) {
       // Aliased by type: two implementations may have same-named fields of different types.
-      const inner = fieldsOf(schema, possible, depth, [...seen, possible.name], variables, `${possible.name}_`, underList);
+      const inner = fieldsOf(
+        schema,
+        possible,
+        depth,
+        [...seen, possible.name],
+        variables,
+        `${possible.name}_`,
+        underList,
+      );
       parts.push(`... on ${possible.name} { ${inner} }`);
     }
     return parts.join(' ');
@@ -165,37 +195,191 @@ export interface Known {
   resourceVersions: string[];
 }
 
-export const known: Known = { namespaces: [], names: [], ids: [], cursors: [], tokens: [], jtis: [], uids: [], resourceVersions: [] };
+export const known: Known = {
+  namespaces: [],
+  names: [],
+  ids: [],
+  cursors: [],
+  tokens: [],
+  jtis: [],
+  uids: [],
+  resourceVersions: [],
+};
 
-const fromKnown = (list: keyof Known) => fc.nat().map((i) => (known[list].length ? known[list][i % known[list].length] : 'default'));
+const fromKnown = (list: keyof Known) =>
+  fc.nat().map((i) => (known[list].length ? known[list][i % known[list].length] : 'default'));
 /** Mostly the first of a list (the name every seeded object shares, its namespace), else any. */
 const mostlyFirst = (list: keyof Known) =>
-  fc.oneof({ weight: 3, arbitrary: fc.constant(0).map(() => known[list][0] ?? 'default') }, { weight: 2, arbitrary: fromKnown(list) });
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constant(0).map(() => known[list][0] ?? 'default') },
+    { weight: 2, arbitrary: fromKnown(list) },
+  );
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const b64url = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
 
-const DNS = fc.constantFrom('default', 'kube-system', 'kube-public', 'web', 'a', 'x-1', 'app.example.com', 'z'.repeat(63), `${'a'.repeat(63)}.${'b'.repeat(63)}`);
-const KINDS = fc.constantFrom('Pod', 'Secret', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Namespace', 'User', 'Group', 'IssuedToken');
-const GROUPS = fc.constantFrom('', '*', 'rbac.authorization.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'keyway.dev', 'authentication.keyway.dev', 'apps');
-const VERBS = fc.constantFrom('get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'escalate', 'bind', 'impersonate', '*');
-const RESOURCES = fc.constantFrom('pods', 'secrets', 'serviceaccounts', 'serviceaccounts/token', 'namespaces', 'roles', 'rolebindings', 'clusterroles', 'clusterrolebindings', 'issuedtokens', 'signingkeys', 'users', 'groups', 'userextras', '*', '*/status', 'pods/log');
-const PATHS = fc.constantFrom('/', '/healthz', '/api', '/apis/*', '*', '/var/run/secrets/kubernetes.io/serviceaccount', '/data', 'token', 'ca.crt', 'namespace', 'sub/dir/file');
-const SELECTORS = fc.constantFrom('app=web', 'app!=web', 'app in (web,db)', 'app notin (db)', 'app', '!app', 'n>3', 'n<3', 'a=b,c!=d', 'kubernetes.io/x=y', '');
-const IMAGES = fc.constantFrom('nginx', 'busybox', 'registry.example.com:5000/team/app:v1.2.3', 'nginx@sha256:' + 'a'.repeat(64));
-const USERS = fc.constantFrom('alice', 'system:anonymous', 'system:admin', 'system:serviceaccount:fuzz:fuzz', 'system:serviceaccount:default:default', 'keyway:admin');
-const USER_GROUPS = fc.constantFrom('system:masters', 'system:authenticated', 'system:unauthenticated', 'system:serviceaccounts', 'system:serviceaccounts:fuzz', 'devs');
-const KEYS = fc.constantFrom('app', 'tier', 'a', 'ca.crt', 'token', 'tls.key', 'tls.crt', '.dockerconfigjson', 'example.com/key', 'kubernetes.io/service-account.name',
-  'kubernetes.io/enforce-mountable-secrets', 'rbac.authorization.kubernetes.io/autoupdate', 'kubernetes.io/legacy-token-invalid-since', 'scopes');
-const SECRET_TYPES = fc.constantFrom('Opaque', 'kubernetes.io/service-account-token', 'kubernetes.io/tls', 'kubernetes.io/dockerconfigjson', 'kubernetes.io/basic-auth', 'example.com/x');
+const DNS = fc.constantFrom(
+  'default',
+  'kube-system',
+  'kube-public',
+  'web',
+  'a',
+  'x-1',
+  'app.example.com',
+  'z'.repeat(63),
+  `${'a'.repeat(63)}.${'b'.repeat(63)}`,
+);
+const KINDS = fc.constantFrom(
+  'Pod',
+  'Secret',
+  'ServiceAccount',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+  'Namespace',
+  'User',
+  'Group',
+  'IssuedToken',
+);
+const GROUPS = fc.constantFrom(
+  '',
+  '*',
+  'rbac.authorization.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'keyway.dev',
+  'authentication.keyway.dev',
+  'apps',
+);
+const VERBS = fc.constantFrom(
+  'get',
+  'list',
+  'watch',
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'deletecollection',
+  'escalate',
+  'bind',
+  'impersonate',
+  '*',
+);
+const RESOURCES = fc.constantFrom(
+  'pods',
+  'secrets',
+  'serviceaccounts',
+  'serviceaccounts/token',
+  'namespaces',
+  'roles',
+  'rolebindings',
+  'clusterroles',
+  'clusterrolebindings',
+  'issuedtokens',
+  'signingkeys',
+  'users',
+  'groups',
+  'userextras',
+  '*',
+  '*/status',
+  'pods/log',
+);
+const PATHS = fc.constantFrom(
+  '/',
+  '/healthz',
+  '/api',
+  '/apis/*',
+  '*',
+  '/var/run/secrets/kubernetes.io/serviceaccount',
+  '/data',
+  'token',
+  'ca.crt',
+  'namespace',
+  'sub/dir/file',
+);
+const SELECTORS = fc.constantFrom(
+  'app=web',
+  'app!=web',
+  'app in (web,db)',
+  'app notin (db)',
+  'app',
+  '!app',
+  'n>3',
+  'n<3',
+  'a=b,c!=d',
+  'kubernetes.io/x=y',
+  '',
+);
+const IMAGES = fc.constantFrom(
+  'nginx',
+  'busybox',
+  'registry.example.com:5000/team/app:v1.2.3',
+  `nginx@sha256:${'a'.repeat(64)}`,
+);
+const USERS = fc.constantFrom(
+  'alice',
+  'system:anonymous',
+  'system:admin',
+  'system:serviceaccount:fuzz:fuzz',
+  'system:serviceaccount:default:default',
+  'keyway:admin',
+);
+const USER_GROUPS = fc.constantFrom(
+  'system:masters',
+  'system:authenticated',
+  'system:unauthenticated',
+  'system:serviceaccounts',
+  'system:serviceaccounts:fuzz',
+  'devs',
+);
+const KEYS = fc.constantFrom(
+  'app',
+  'tier',
+  'a',
+  'ca.crt',
+  'token',
+  'tls.key',
+  'tls.crt',
+  '.dockerconfigjson',
+  'example.com/key',
+  'kubernetes.io/service-account.name',
+  'kubernetes.io/enforce-mountable-secrets',
+  'rbac.authorization.kubernetes.io/autoupdate',
+  'kubernetes.io/legacy-token-invalid-since',
+  'scopes',
+);
+const SECRET_TYPES = fc.constantFrom(
+  'Opaque',
+  'kubernetes.io/service-account-token',
+  'kubernetes.io/tls',
+  'kubernetes.io/dockerconfigjson',
+  'kubernetes.io/basic-auth',
+  'example.com/x',
+);
 const TIMES = fc.constantFrom('2026-11-28T15:04:05Z', '1970-01-01T00:00:00Z', '2026-11-28T15:04:05.123456789+02:00');
-const GENERIC = fc.oneof(DNS, fromKnown('names'), fromKnown('namespaces'), KINDS, VERBS, RESOURCES, PATHS, USERS, TIMES, fc.uuid(), fc.constantFrom('v1', 'true', '1', 'x'));
+const GENERIC = fc.oneof(
+  DNS,
+  fromKnown('names'),
+  fromKnown('namespaces'),
+  KINDS,
+  VERBS,
+  RESOURCES,
+  PATHS,
+  USERS,
+  TIMES,
+  fc.uuid(),
+  fc.constantFrom('v1', 'true', '1', 'x'),
+);
 
 /** Plausible values for an argument or input field, chosen by its name; a name not listed gets generic ones. */
 function plausibleString(hint: string): fc.Arbitrary<string> {
   switch (hint) {
     case 'namespace':
-      return fc.oneof({ weight: 4, arbitrary: mostlyFirst('namespaces') }, { weight: 1, arbitrary: fc.constantFrom('default', 'kube-system', 'missing') });
+      return fc.oneof(
+        { weight: 4, arbitrary: mostlyFirst('namespaces') },
+        { weight: 1, arbitrary: fc.constantFrom('default', 'kube-system', 'missing') },
+      );
     case 'name':
     case 'secretName':
     case 'serviceAccountName':
@@ -270,8 +454,17 @@ function plausibleString(hint: string): fc.Arbitrary<string> {
 }
 
 const SIZES = [254, 2_000, 2_800, 8_200, 10_000, 65_536, 200_000, 300_000];
-const DIGITS_200K = '1' + '0'.repeat(199_999);
-const PROTO = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', 'isPrototypeOf'];
+const DIGITS_200K = `1${'0'.repeat(199_999)}`;
+const PROTO = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  'isPrototypeOf',
+];
 
 /** A UTF-16 code unit, lone surrogates and NUL included. */
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
@@ -296,7 +489,9 @@ const rawHostile: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.oneof(
-      fc.tuple(GENERIC, fc.constantFrom('\u0000', '\u0000\u0000'), fc.constantFrom('', 'x', '.y')).map(([a, nul, b]) => a + nul + b),
+      fc
+        .tuple(GENERIC, fc.constantFrom('\u0000', '\u0000\u0000'), fc.constantFrom('', 'x', '.y'))
+        .map(([a, nul, b]) => a + nul + b),
       fc.constant('\u0000'),
     ),
   },
@@ -304,7 +499,11 @@ const rawHostile: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc
-      .tuple(GENERIC, fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uDC00\uD800', '\uDC00\uDC00', '名\uDC00'), fc.constantFrom('', 'x'))
+      .tuple(
+        GENERIC,
+        fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uDC00\uD800', '\uDC00\uDC00', '名\uDC00'),
+        fc.constantFrom('', 'x'),
+      )
       .map(([a, s, b]) => a + s + b),
   },
   // long: each unit repeated to a size (multi-byte units make byte length larger than .length),
@@ -312,21 +511,113 @@ const rawHostile: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.oneof(
-      fc.tuple(fc.constantFrom(...SIZES), fc.constantFrom('a', '1', 'é', '😀', 'a.', 'a-', '\u0000', '\uD800')).map(([n, unit]) => unit.repeat(Math.ceil(n / unit.length))),
+      fc
+        .tuple(fc.constantFrom(...SIZES), fc.constantFrom('a', '1', 'é', '😀', 'a.', 'a-', '\u0000', '\uD800'))
+        .map(([n, unit]) => unit.repeat(Math.ceil(n / unit.length))),
       fc.tuple(fc.constantFrom(2_800, 3_000, 9_000, 300_000), fc.integer()).map(([n, seed]) => incompressible(n, seed)),
     ),
   },
   // huge and unusual numbers
-  fc.constantFrom(DIGITS_200K, `-${DIGITS_200K}`, '9'.repeat(20), '9223372036854775808', '-9223372036854775809', '2147483648', '9007199254740993', '1e309', '-0', 'NaN', 'Infinity', '0x10', '1_000'),
+  fc.constantFrom(
+    DIGITS_200K,
+    `-${DIGITS_200K}`,
+    '9'.repeat(20),
+    '9223372036854775808',
+    '-9223372036854775809',
+    '2147483648',
+    '9007199254740993',
+    '1e309',
+    '-0',
+    'NaN',
+    'Infinity',
+    '0x10',
+    '1_000',
+  ),
   // label selector fragments
-  fc.tuple(fc.constantFrom('a>', 'a<', 'a>-', 'a<+', 'app>', 'x.io/k>', '!a,a>'), fc.constantFrom(DIGITS_200K, '9'.repeat(30), '1.5', '', '-', '1e3', ' 3'))
+  fc
+    .tuple(
+      fc.constantFrom('a>', 'a<', 'a>-', 'a<+', 'app>', 'x.io/k>', '!a,a>'),
+      fc.constantFrom(DIGITS_200K, '9'.repeat(30), '1.5', '', '-', '1e3', ' 3'),
+    )
     .map(([a, b]) => a + b),
-  fc.constantFrom('a in (', 'a in ()', 'a in (,)', 'a notin (b', '!', '!!a', ',,', ',', 'a,', '=', '==b', 'a==', 'a!=', '!a=b', 'a in (b) c', '()', 'a=(b)', `a in (${'b,'.repeat(5000)}b)`, 'a'.repeat(64) + '=b', `${'x'.repeat(254)}/a=b`),
+  fc.constantFrom(
+    'a in (',
+    'a in ()',
+    'a in (,)',
+    'a notin (b',
+    '!',
+    '!!a',
+    ',,',
+    ',',
+    'a,',
+    '=',
+    '==b',
+    'a==',
+    'a!=',
+    '!a=b',
+    'a in (b) c',
+    '()',
+    'a=(b)',
+    `a in (${'b,'.repeat(5000)}b)`,
+    `${'a'.repeat(64)}=b`,
+    `${'x'.repeat(254)}/a=b`,
+  ),
   fc.constantFrom(...PROTO),
-  fc.constantFrom('../', '../../etc/passwd', '..', '.', '/', '//', 'a/../b', './', '~', '%ZZ', '%', '%00', '%2e%2e', '%C3%28', '\\', 'a\\b'),
-  fc.constantFrom('ü', '名前', '😀', '\u202E', '\u200B', '\uFEFF', 'e\u0301', 'İ', 'ǅ', 'ß', '\uFFFF', '\uFFFE', '\u0085'),
+  fc.constantFrom(
+    '../',
+    '../../etc/passwd',
+    '..',
+    '.',
+    '/',
+    '//',
+    'a/../b',
+    './',
+    '~',
+    '%ZZ',
+    '%',
+    '%00',
+    '%2e%2e',
+    '%C3%28',
+    '\\',
+    'a\\b',
+  ),
+  fc.constantFrom(
+    'ü',
+    '名前',
+    '😀',
+    '\u202E',
+    '\u200B',
+    '\uFEFF',
+    'e\u0301',
+    'İ',
+    'ǅ',
+    'ß',
+    '\uFFFF',
+    '\uFFFE',
+    '\u0085',
+  ),
   fc.constantFrom('', ' ', '\t', '\n', '\r\n', '\u00A0', '\u2028', ' a ', 'a b'),
-  fc.constantFrom('{}', '[]', '{"a":1}', 'null', 'true', '"', "'", '`', '${x}', '<script>', "'; drop table objects; --", '%s%s%n', '$1', '\\u0000', '\\ud800', '*', '**', '?'),
+  fc.constantFrom(
+    '{}',
+    '[]',
+    '{"a":1}',
+    'null',
+    'true',
+    '"',
+    "'",
+    '`',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal placeholder text is the hostile value
+    '${x}',
+    '<script>',
+    "'; drop table objects; --",
+    '%s%s%n',
+    '$1',
+    '\\u0000',
+    '\\ud800',
+    '*',
+    '**',
+    '?',
+  ),
   fc.string({ unit: codeUnit, maxLength: 24 }),
   fc.string({ unit: 'binary', maxLength: 24 }),
 );
@@ -365,20 +656,50 @@ const jwtish: fc.Arbitrary<string> = fc
 function encodedHostile(nodeTypes: string[]): fc.Arbitrary<string> {
   const part = fc.oneof(GENERIC, rawHostile);
   return fc.oneof(
-    fc.tuple(fc.constantFrom(...nodeTypes, 'Nope', '__proto__', ''), part, part).map(([kind, ns, name]) => b64(`${kind}:${ns}/${name}`)),
+    fc
+      .tuple(fc.constantFrom(...nodeTypes, 'Nope', '__proto__', ''), part, part)
+      .map(([kind, ns, name]) => b64(`${kind}:${ns}/${name}`)),
     fc.tuple(fc.constantFrom(...nodeTypes), part).map(([kind, name]) => b64(`${kind}:${name}`)),
     fc.tuple(part, part).map(([ns, name]) => b64url(JSON.stringify([ns, name]))),
-    fc.constantFrom(b64url('[1,2]'), b64url('{}'), b64url('null'), b64url('"a"'), b64url('[]'), b64('x'), b64(':'), b64('Pod:'), b64('Pod:/'), b64('Pod:a/')),
+    fc.constantFrom(
+      b64url('[1,2]'),
+      b64url('{}'),
+      b64url('null'),
+      b64url('"a"'),
+      b64url('[]'),
+      b64('x'),
+      b64(':'),
+      b64('Pod:'),
+      b64('Pod:/'),
+      b64('Pod:a/'),
+    ),
     part.map(b64),
     jwtish,
   );
 }
 
-export function hostileString(nodeTypes: string[]): fc.Arbitrary<string> {
+function hostileString(nodeTypes: string[]): fc.Arbitrary<string> {
   return fc.oneof({ weight: 4, arbitrary: rawHostile }, { weight: 1, arbitrary: encodedHostile(nodeTypes) });
 }
 
-const INT_BOUNDARIES = [0, -1, 1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31 - 2, 599, 600, 3600, 3607, 86400, 420, 0o777, 0o1000, 1000, 1001];
+const INT_BOUNDARIES = [
+  0,
+  -1,
+  1,
+  2 ** 31 - 1,
+  -(2 ** 31),
+  2 ** 31 - 2,
+  599,
+  600,
+  3600,
+  3607,
+  86400,
+  420,
+  0o777,
+  0o1000,
+  1000,
+  1001,
+];
 const hostileInt = fc.oneof(fc.constantFrom(...INT_BOUNDARIES), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
 
 function plausibleInt(hint: string): fc.Arbitrary<number> {
@@ -396,7 +717,25 @@ function plausibleInt(hint: string): fc.Arbitrary<number> {
 
 /** A value of the wrong shape, for any position (coercion and our custom scalars' parsing). */
 const junk = fc.oneof(
-  fc.constantFrom<unknown>(null, true, 0, 1.5, -1, 2 ** 31, 1e308, '', [], {}, [null], { a: null }, { a: 1 }, { a: [1] }, { a: { b: 'c' } }, [[]], JSON.parse('{"__proto__":"x","constructor":"y"}')),
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    0,
+    1.5,
+    -1,
+    2 ** 31,
+    1e308,
+    '',
+    [],
+    {},
+    [null],
+    { a: null },
+    { a: 1 },
+    { a: [1] },
+    { a: { b: 'c' } },
+    [[]],
+    JSON.parse('{"__proto__":"x","constructor":"y"}'),
+  ),
   fc.jsonValue({ maxDepth: 2 }),
 );
 
@@ -407,7 +746,7 @@ const junk = fc.oneof(
  * every optional field, list and map present (one element each), where `sparse` values borrow the
  * containers a hostile value's position needs.
  */
-export type Mode = 'wild' | 'sparse' | 'medium' | 'full';
+type Mode = 'wild' | 'sparse' | 'medium' | 'full';
 
 interface Generate {
   mode: Mode;
@@ -420,24 +759,42 @@ const MAX_INPUT_DEPTH = 12;
  * An arbitrary for a value of an input type.
  * @throws Error for an input type or scalar it has no generator for.
  */
-export function inputArbitrary(type: GraphQLInputType, hint: string, g: Generate, depth = 0): fc.Arbitrary<unknown> {
-  if (depth > MAX_INPUT_DEPTH) throw new Error(`fuzz: input types nest deeper than ${MAX_INPUT_DEPTH} at ${type.toString()}`);
+function inputArbitrary(type: GraphQLInputType, hint: string, g: Generate, depth = 0): fc.Arbitrary<unknown> {
+  if (depth > MAX_INPUT_DEPTH)
+    throw new Error(`fuzz: input types nest deeper than ${MAX_INPUT_DEPTH} at ${type.toString()}`);
   if (isNonNullType(type)) return withJunk(nonNull(type.ofType, hint, g, depth), g);
   const inner = nonNull(type, hint, g, depth);
   switch (g.mode) {
     case 'full':
       return inner;
     case 'sparse':
-      return fc.oneof({ withCrossShrink: true }, { weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: inner });
+      return fc.oneof(
+        { withCrossShrink: true },
+        { weight: 3, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: inner },
+      );
     case 'medium':
-      return fc.oneof({ withCrossShrink: true }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: inner });
+      return fc.oneof(
+        { withCrossShrink: true },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: inner },
+      );
     case 'wild':
-      return withJunk(fc.oneof({ withCrossShrink: true }, { weight: 1, arbitrary: fc.constantFrom(undefined, null) }, { weight: 4, arbitrary: inner }), g);
+      return withJunk(
+        fc.oneof(
+          { withCrossShrink: true },
+          { weight: 1, arbitrary: fc.constantFrom(undefined, null) },
+          { weight: 4, arbitrary: inner },
+        ),
+        g,
+      );
   }
 }
 
 function withJunk(arb: fc.Arbitrary<unknown>, g: Generate): fc.Arbitrary<unknown> {
-  return g.mode === 'wild' ? fc.oneof({ withCrossShrink: true }, { weight: 40, arbitrary: arb }, { weight: 1, arbitrary: junk }) : arb;
+  return g.mode === 'wild'
+    ? fc.oneof({ withCrossShrink: true }, { weight: 40, arbitrary: arb }, { weight: 1, arbitrary: junk })
+    : arb;
 }
 
 const LIST_LENGTH: Record<Mode, { minLength: number; maxLength: number }> = {
@@ -451,12 +808,15 @@ function nonNull(type: GraphQLInputType, hint: string, g: Generate, depth: numbe
   if (isListType(type)) return fc.array(inputArbitrary(type.ofType, hint, g, depth + 1), LIST_LENGTH[g.mode]);
   if (isInputObjectType(type)) {
     const model: Record<string, fc.Arbitrary<unknown>> = {};
-    for (const field of Object.values(type.getFields())) model[field.name] = inputArbitrary(field.type, field.name, g, depth + 1);
+    for (const field of Object.values(type.getFields()))
+      model[field.name] = inputArbitrary(field.type, field.name, g, depth + 1);
     return fc.record(model);
   }
   if (isEnumType(type)) {
     const values = fc.constantFrom(...type.getValues().map((v) => v.name));
-    return g.mode === 'wild' ? fc.oneof({ weight: 5, arbitrary: values }, { weight: 1, arbitrary: rawHostile }) : values;
+    return g.mode === 'wild'
+      ? fc.oneof({ weight: 5, arbitrary: values }, { weight: 1, arbitrary: rawHostile })
+      : values;
   }
   if (isScalarType(type)) return scalarArbitrary(type.name, hint, g);
   throw new Error(`fuzz: no generator for input type ${(type as GraphQLNamedType).toString()}`);
@@ -475,10 +835,12 @@ function stringArbitrary(hint: string, g: Generate): fc.Arbitrary<string> {
 /** Map entries: keys and values chosen by the map's own name (`labels.key`, `data.value`). */
 function mapArbitrary<V>(hint: string, value: fc.Arbitrary<V>, g: Generate): fc.Arbitrary<Record<string, V>> {
   const key = stringArbitrary(`${hint}.key`, g);
-  return fc
-    .array(fc.tuple(key, value), { minLength: g.mode === 'full' ? 1 : 0, maxLength: g.mode === 'wild' ? 4 : 2 })
-    // fromEntries makes own properties, `__proto__` included, as JSON.parse on the server will.
-    .map((entries) => Object.fromEntries(entries));
+  return (
+    fc
+      .array(fc.tuple(key, value), { minLength: g.mode === 'full' ? 1 : 0, maxLength: g.mode === 'wild' ? 4 : 2 })
+      // fromEntries makes own properties, `__proto__` included, as JSON.parse on the server will.
+      .map((entries) => Object.fromEntries(entries))
+  );
 }
 
 function scalarArbitrary(name: string, hint: string, g: Generate): fc.Arbitrary<unknown> {
@@ -487,7 +849,9 @@ function scalarArbitrary(name: string, hint: string, g: Generate): fc.Arbitrary<
     case 'String':
       return stringArbitrary(hint, g);
     case 'ID':
-      return wild ? fc.oneof(fromKnown('ids'), encodedHostile(g.nodeTypes), stringArbitrary(hint, g)) : fromKnown('ids');
+      return wild
+        ? fc.oneof(fromKnown('ids'), encodedHostile(g.nodeTypes), stringArbitrary(hint, g))
+        : fromKnown('ids');
     case 'Int':
       return wild ? fc.oneof(plausibleInt(hint), hostileInt) : plausibleInt(hint);
     case 'Float':
@@ -506,7 +870,13 @@ function scalarArbitrary(name: string, hint: string, g: Generate): fc.Arbitrary<
       return wild
         ? fc.oneof(
             TIMES,
-            fc.constantFrom('0000-00-00T00:00:00Z', '9999-99-99T99:99:99+99:99', `2026-01-01T00:00:00.${'9'.repeat(200_000)}Z`, '275760-09-13T00:00:00Z', '2026-11-28T15:04:05'),
+            fc.constantFrom(
+              '0000-00-00T00:00:00Z',
+              '9999-99-99T99:99:99+99:99',
+              `2026-01-01T00:00:00.${'9'.repeat(200_000)}Z`,
+              '275760-09-13T00:00:00Z',
+              '2026-11-28T15:04:05',
+            ),
             hostileString(g.nodeTypes),
           )
         : TIMES;
@@ -544,7 +914,8 @@ export function positionsOf(op: FuzzOperation): Position[] {
     const t = isNonNullType(type) ? type.ofType : type;
     if (isListType(t)) return walk(variable, t.ofType, [...steps, { item: true }], `${label}[0]`, depth + 1);
     if (isInputObjectType(t)) {
-      for (const field of Object.values(t.getFields())) walk(variable, field.type, [...steps, { field: field.name }], `${label}.${field.name}`, depth + 1);
+      for (const field of Object.values(t.getFields()))
+        walk(variable, field.type, [...steps, { field: field.name }], `${label}.${field.name}`, depth + 1);
       return;
     }
     if (!isScalarType(t)) return; // enums: a bad name is refused by GraphQL itself
@@ -555,7 +926,12 @@ export function positionsOf(op: FuzzOperation): Position[] {
         return;
       case 'StringListMap':
         out.push({ variable, steps: [...steps, { key: true }], kind: 'string', label: `${label}{key}` });
-        out.push({ variable, steps: [...steps, { value: true }, { item: true }], kind: 'string', label: `${label}{value}[0]` });
+        out.push({
+          variable,
+          steps: [...steps, { value: true }, { item: true }],
+          kind: 'string',
+          label: `${label}{value}[0]`,
+        });
         return;
       case 'Int':
         out.push({ variable, steps, kind: 'int', label });
@@ -587,7 +963,10 @@ function placed(type: GraphQLInputType, sparse: unknown, full: unknown, steps: S
   const [step, ...rest] = steps;
   if ('item' in step) {
     if (!isListType(t)) return hostile; // a StringListMap's value
-    const list = Array.isArray(sparse) && sparse.length ? [...sparse] : [minimal(t.ofType, Array.isArray(full) ? full[0] : undefined)];
+    const list =
+      Array.isArray(sparse) && sparse.length
+        ? [...sparse]
+        : [minimal(t.ofType, Array.isArray(full) ? full[0] : undefined)];
     list[0] = placed(t.ofType, list[0], Array.isArray(full) ? full[0] : undefined, rest, hostile);
     return list;
   }
@@ -633,10 +1012,16 @@ export interface OneHostile {
  * selects), holding a hostile value: what gets a bad value past validation of everything else,
  * deep into a write.
  */
-export function oneHostileArbitrary(op: FuzzOperation, nodeTypes: string[], base?: Record<string, unknown>): fc.Arbitrary<OneHostile> {
+export function oneHostileArbitrary(
+  op: FuzzOperation,
+  nodeTypes: string[],
+  base?: Record<string, unknown>,
+): fc.Arbitrary<OneHostile> {
   const generated = variablesArbitrary(op, { mode: 'sparse', nodeTypes });
   // never mutated: placed() copies what it changes
-  const sparse = base ? fc.oneof({ weight: 2, arbitrary: fc.constant(base) }, { weight: 1, arbitrary: generated }) : generated;
+  const sparse = base
+    ? fc.oneof({ weight: 2, arbitrary: fc.constant(base) }, { weight: 1, arbitrary: generated })
+    : generated;
   const positions = positionsOf(op);
   if (!positions.length) return sparse.map((variables) => ({ variables, at: null }));
   const root = op.coordinate;
@@ -647,11 +1032,24 @@ export function oneHostileArbitrary(op: FuzzOperation, nodeTypes: string[], base
     ...(nested.length ? [{ weight: 1, arbitrary: fc.constantFrom(...nested) }] : []),
   );
   return fc
-    .tuple(sparse, variablesArbitrary(op, { mode: 'full', nodeTypes }), position, hostileString(nodeTypes), hostileInt, fc.oneof(encodedHostile(nodeTypes), hostileString(nodeTypes)))
+    .tuple(
+      sparse,
+      variablesArbitrary(op, { mode: 'full', nodeTypes }),
+      position,
+      hostileString(nodeTypes),
+      hostileInt,
+      fc.oneof(encodedHostile(nodeTypes), hostileString(nodeTypes)),
+    )
     .map(([vars, full, p, bad, badInt, badId]) => {
       const variables = { ...vars };
       const name = p.variable.name;
-      variables[name] = placed(p.variable.type, vars[name], full[name], p.steps, p.kind === 'int' ? badInt : p.kind === 'id' ? badId : bad);
+      variables[name] = placed(
+        p.variable.type,
+        vars[name],
+        full[name],
+        p.steps,
+        p.kind === 'int' ? badInt : p.kind === 'id' ? badId : bad,
+      );
       return { variables, at: p.label };
     });
 }
@@ -661,7 +1059,13 @@ export function oneHostileArbitrary(op: FuzzOperation, nodeTypes: string[], base
  * every position (`keysOnly`: at map keys only; `argumentsOnly`: at arguments, not inside input
  * objects). Int positions get `int`.
  */
-export const HOSTILE_CLASSES: { name: string; string: string; int: number; keysOnly?: boolean; argumentsOnly?: boolean }[] = [
+const HOSTILE_CLASSES: {
+  name: string;
+  string: string;
+  int: number;
+  keysOnly?: boolean;
+  argumentsOnly?: boolean;
+}[] = [
   { name: 'NUL', string: 'x\u0000', int: 2 ** 31 - 1 },
   // a low one after a 3-byte character is what PGlite's encoder trips on; JSON refuses either
   { name: 'lone surrogates', string: '名\uDC00x\uD800', int: -(2 ** 31) },
@@ -670,12 +1074,20 @@ export const HOSTILE_CLASSES: { name: string; string: string; int: number; keysO
   { name: 'a>(200,000 digits)', string: `a>${DIGITS_200K}`, int: 0, argumentsOnly: true },
   { name: '__proto__', string: '__proto__', int: 0, keysOnly: true },
   // what list cursors are (base64url of a JSON [namespace, name]), carrying NUL
-  { name: 'a cursor-shaped [NUL, NUL]', string: b64url(JSON.stringify(['x\u0000', 'x\u0000'])), int: 0, argumentsOnly: true },
+  {
+    name: 'a cursor-shaped [NUL, NUL]',
+    string: b64url(JSON.stringify(['x\u0000', 'x\u0000'])),
+    int: 0,
+    argumentsOnly: true,
+  },
 ];
 
 export interface SweepCase {
   at: string;
-  /** The position as a field path within its argument (`rules[0].verbs[0]`, `metadata.annotations`): what INVALID causes about it name. */
+  /**
+   * The position as a field path within its argument (`rules[0].verbs[0]`, `metadata.annotations`):
+   * what INVALID causes about it name.
+   */
   fieldPath: string;
   hostile: string;
   variables: Record<string, unknown>;
@@ -693,16 +1105,24 @@ export function touches(causeField: string, fieldPath: string): boolean {
  * server accepts one, and uses that one as the base its hostile values are placed into (a
  * hostile value in an otherwise valid request is what gets past validation to the store).
  */
-export function baseCandidates(op: FuzzOperation, nodeTypes: string[], seed: number, count: number): Record<string, unknown>[] {
+export function baseCandidates(
+  op: FuzzOperation,
+  nodeTypes: string[],
+  seed: number,
+  count: number,
+): Record<string, unknown>[] {
   const modes: Mode[] = ['sparse', 'medium', 'full'];
   return fc
-    .sample(fc.tuple(...modes.map((mode) => variablesArbitrary(op, { mode, nodeTypes }))), { numRuns: Math.ceil(count / modes.length), seed })
+    .sample(fc.tuple(...modes.map((mode) => variablesArbitrary(op, { mode, nodeTypes }))), {
+      numRuns: Math.ceil(count / modes.length),
+      seed,
+    })
     .flat()
     .slice(0, count);
 }
 
 /** `spec.containers[0].image`, `data[tls.key]`: a Kubernetes field path, as INVALID causes name fields. */
-export function parseFieldPath(path: string): string[] {
+function parseFieldPath(path: string): string[] {
   return [...path.matchAll(/([^.[\]]+)|\[([^\]]*)\]/g)].map((m) => m[1] ?? m[2]);
 }
 
@@ -736,7 +1156,10 @@ export function repaired(
     let inMap = false;
     for (const segment of path) {
       const value: unknown = holder[key];
-      const fullValue = isRecord(fullHolder) || Array.isArray(fullHolder) ? (fullHolder as Record<string | number, unknown>)[key] : undefined;
+      const fullValue =
+        isRecord(fullHolder) || Array.isArray(fullHolder)
+          ? (fullHolder as Record<string | number, unknown>)[key]
+          : undefined;
       if (value === null || typeof value !== 'object') break; // the path goes deeper than the value does
       const t = isNonNullType(type) ? type.ofType : type;
       if (isInputObjectType(t) && segment in t.getFields()) {
@@ -754,7 +1177,10 @@ export function repaired(
       fullHolder = fullValue;
       key = Array.isArray(value) ? Number(segment) : segment;
     }
-    const fullValue = isRecord(fullHolder) || Array.isArray(fullHolder) ? (fullHolder as Record<string | number, unknown>)[key] : undefined;
+    const fullValue =
+      isRecord(fullHolder) || Array.isArray(fullHolder)
+        ? (fullHolder as Record<string | number, unknown>)[key]
+        : undefined;
     if (cause.reason === 'FieldValueRequired' && fullValue !== undefined) {
       holder[key] = structuredClone(fullValue);
     } else if ((optional || inMap) && !Array.isArray(holder)) {
@@ -797,20 +1223,41 @@ export function withoutOptionalScalars(op: FuzzOperation, candidate: Record<stri
  * Int positions get the class's int; ID positions a Relay id (`base64(Type:value)`) of the first
  * `nodeTypes` type with the class's string as its name.
  */
-export function sweepCases(op: FuzzOperation, base: Record<string, unknown>, full: Record<string, unknown>, nodeTypes: string[]): SweepCase[] {
+export function sweepCases(
+  op: FuzzOperation,
+  base: Record<string, unknown>,
+  full: Record<string, unknown>,
+  nodeTypes: string[],
+): SweepCase[] {
   const positions = positionsOf(op).filter((p) => p.variable.at.startsWith(`${op.coordinate}(`));
   const cases: SweepCase[] = [];
   for (const p of positions) {
     const seen = new Set<unknown>();
-    const fieldPath = p.steps.map((s) => ('field' in s ? `.${s.field}` : 'item' in s ? '[0]' : '')).join('').replace(/^\./, '');
+    const fieldPath = p.steps
+      .map((s) => ('field' in s ? `.${s.field}` : 'item' in s ? '[0]' : ''))
+      .join('')
+      .replace(/^\./, '');
     for (const hostile of HOSTILE_CLASSES) {
       if (hostile.keysOnly && !p.label.endsWith('{key}')) continue;
       if (hostile.argumentsOnly && p.steps.length) continue;
-      const value = p.kind === 'int' ? hostile.int : p.kind === 'id' ? b64(`${nodeTypes[0] ?? 'Node'}:${hostile.string}`) : hostile.string;
+      const value =
+        p.kind === 'int'
+          ? hostile.int
+          : p.kind === 'id'
+            ? b64(`${nodeTypes[0] ?? 'Node'}:${hostile.string}`)
+            : hostile.string;
       if (seen.has(value)) continue;
       seen.add(value);
-      const variables = { ...base, [p.variable.name]: placed(p.variable.type, base[p.variable.name], full[p.variable.name], p.steps, value) };
-      const what = p.kind === 'int' ? String(value) : p.kind === 'id' ? `a global id of ${nodeTypes[0] ?? 'Node'} named ${hostile.name}` : hostile.name;
+      const variables = {
+        ...base,
+        [p.variable.name]: placed(p.variable.type, base[p.variable.name], full[p.variable.name], p.steps, value),
+      };
+      const what =
+        p.kind === 'int'
+          ? String(value)
+          : p.kind === 'id'
+            ? `a global id of ${nodeTypes[0] ?? 'Node'} named ${hostile.name}`
+            : hostile.name;
       cases.push({ at: p.label, fieldPath, hostile: what, variables });
     }
   }
@@ -821,20 +1268,56 @@ export function sweepCases(op: FuzzOperation, base: Record<string, unknown>, ful
 // Headers
 
 /** Characters of an HTTP header name (RFC 9110 token). */
-const tokenChar = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&\'*+-.^_`|~'.split(''));
+const tokenChar = fc.constantFrom(
+  ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~".split(''),
+);
 
 /** Characters a header value may hold as fetch's Headers accepts them (no NUL, CR, LF; Latin-1). */
-const headerChar = fc.integer({ min: 1, max: 0xff }).filter((c) => c !== 10 && c !== 13).map((c) => String.fromCharCode(c));
+const headerChar = fc
+  .integer({ min: 1, max: 0xff })
+  .filter((c) => c !== 10 && c !== 13)
+  .map((c) => String.fromCharCode(c));
 
 export const headerValue: fc.Arbitrary<string> = fc.oneof(
   USERS,
   USER_GROUPS,
-  fc.constantFrom('a,b', ' , ', ',', 'x'.repeat(10_000), '%ZZ', '%', '%C3%28', '%E0%A4%A', '__proto__', 'constructor', 'system:serviceaccount:', 'system:serviceaccount:a', 'system:serviceaccount::', 'system:serviceaccount:fuzz:fuzz:x'),
+  fc.constantFrom(
+    'a,b',
+    ' , ',
+    ',',
+    'x'.repeat(10_000),
+    '%ZZ',
+    '%',
+    '%C3%28',
+    '%E0%A4%A',
+    '__proto__',
+    'constructor',
+    'system:serviceaccount:',
+    'system:serviceaccount:a',
+    'system:serviceaccount::',
+    'system:serviceaccount:fuzz:fuzz:x',
+  ),
   fc.string({ unit: headerChar, maxLength: 30 }),
 );
 
 export const extraHeaderKey: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('%ZZ', '%', '%C3%28', '%E0%A4%A', '%00', '%2F', '%5F%5Fproto%5F%5F', '__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'scopes', 'a%20b', 'x'.repeat(5000), 'Scopes'),
+  fc.constantFrom(
+    '%ZZ',
+    '%',
+    '%C3%28',
+    '%E0%A4%A',
+    '%00',
+    '%2F',
+    '%5F%5Fproto%5F%5F',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'hasOwnProperty',
+    'scopes',
+    'a%20b',
+    'x'.repeat(5000),
+    'Scopes',
+  ),
   fc.string({ unit: tokenChar, maxLength: 20 }),
 );
 

@@ -9,7 +9,7 @@ import { afterEach } from 'vitest';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {
       const { port } = srv.address() as { port: number };
