@@ -13,7 +13,11 @@ function logged(write: (log: ReturnType<typeof createLogger>) => void): string {
 describe('logging a failed query', () => {
   it('keeps the SQL and the cause, and drops the parameters', () => {
     const cause = Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' });
-    const err = new DrizzleQueryError('insert into "objects" values ($1, $2)', ['Secret', '{"data":{"password":"aHVudGVyMg=="}}'], cause);
+    const err = new DrizzleQueryError(
+      'insert into "objects" values ($1, $2)',
+      ['Secret', '{"data":{"password":"aHVudGVyMg=="}}'],
+      cause,
+    );
     const out = logged((log) => log.error({ err }, 'internal error'));
     expect(out).not.toContain('aHVudGVyMg==');
     expect(out).toContain('insert into \\"objects\\" values ($1, $2)');
