@@ -5,7 +5,11 @@ import { createLogger } from '../../src/log.js';
 
 function logged(write: (log: ReturnType<typeof createLogger>) => void): string {
   let out = '';
-  const log = createLogger('info', { write: (line: string) => void (out += line) });
+  const log = createLogger('info', {
+    write: (line: string) => {
+      out += line;
+    },
+  });
   write(log);
   return out;
 }
