@@ -1,15 +1,22 @@
-# Keyway from source: the same `npm ci && npm start` as on a laptop.
-FROM node:20-bookworm-slim
+# Keyway from source: build, then run the compiled server as `npm start` does.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm ci's postinstall applies these (patch-package); without them it installs unpatched, silently
 COPY patches ./patches
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY tsconfig.json drizzle.config.ts ./
+COPY scripts ./scripts
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# npm ci applies patches/ (postinstall) and builds dist/ (prepare)
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 COPY drizzle ./drizzle
 ENV HOST=0.0.0.0 PORT=4000 KEYWAY_DATA_DIR=/data
 VOLUME /data
 EXPOSE 4000
 USER node
-CMD ["npm", "start"]
+CMD ["node", "dist/main.js"]

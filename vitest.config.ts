@@ -15,5 +15,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each file opens its own databases; two at a time suit this machine's two cores.
     maxWorkers: 2,
+    // Files share a worker's loaded modules (nothing here keeps state between files): importing
+    // the app once per worker rather than once per file saves about a sixth of the suite's CPU.
+    isolate: false,
   },
 });

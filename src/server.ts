@@ -6,13 +6,14 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { UserInfo } from './authn/identity.js';
-import { impersonate, requestedImpersonation } from './authn/impersonation.js';
 import type { ChangeFollower } from './changelog/follower.js';
 import type { RequestAuthenticator } from './authn/request.js';
 import type { Authorizer } from './authz/authorizer.js';
 import { RequestAuthorizer } from './authz/request.js';
 import type { Context, Services } from './context.js';
+import { type RequestContext, useAuthentication } from './http/authentication.js';
 import { useBodyLimit } from './http/bodyLimit.js';
+import { useImpersonation } from './http/impersonation.js';
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
 import { useAnonymousIntrospection } from './http/introspection.js';
 import { useOidcDiscovery, type DiscoveryOptions } from './http/oidc.js';
@@ -98,12 +99,13 @@ export function requestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' 
   };
 }
 
-/** The context when the request must wait for the change log or impersonates someone. */
-async function slowContext(deps: ServerDeps, headers: Headers, pending: Promise<void> | undefined): Promise<Context> {
-  await pending;
-  const user = await deps.authenticator.authenticate(headers);
-  if (!requestedImpersonation(headers)) return requestContext(deps, user);
-  return requestContext(deps, await impersonate(headers, new RequestAuthorizer(user, deps.authorizer)));
+/** The last request plugin: the context resolvers receive, for the caller the plugins before settled on. */
+function useRequestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' | 'reader'>): Plugin<RequestContext> {
+  return {
+    onContextBuilding({ context, extendContext }) {
+      extendContext(requestContext(deps, context.user!));
+    },
+  };
 }
 
 /** How long one ping's answer stands for every /readyz that asks. */
@@ -127,10 +129,15 @@ function readiness(deps: Pick<ServerDeps, 'ready' | 'ping'>): () => boolean | Pr
 }
 
 export function createServer(deps: ServerDeps): KeywayServer {
+  // In kube-apiserver's filter order: plain routes, the body limit, then who is asking (authentication,
+  // impersonation) and the context every resolver gets; the rest guard GraphQL documents.
   const plugins: Plugin[] = [
     useReadinessCheck({ endpoint: '/readyz', check: readiness(deps) }),
     useOidcDiscovery(deps.services.keys, deps.discovery),
     useBodyLimit(deps.http.maxRequestBodyBytes),
+    useAuthentication(deps.authenticator, deps.follower) as Plugin,
+    useImpersonation(deps.authorizer) as Plugin,
+    useRequestContext(deps) as Plugin,
     useInputErrorsWithoutValues(),
     useAnonymousIntrospection(deps.http.publicIntrospection) as Plugin,
   ];
@@ -149,12 +156,5 @@ export function createServer(deps: ServerDeps): KeywayServer {
     maskedErrors: { maskError: maskError(deps.log) },
     cors: deps.http.corsOrigins.length ? { origin: deps.http.corsOrigins, credentials: false } : false,
     plugins,
-    context: ({ request }): Context | Promise<Context> => {
-      // Before trusting anything it remembers, a replica applies every change announced to it.
-      const pending = deps.follower.fresh();
-      if (pending || requestedImpersonation(request.headers)) return slowContext(deps, request.headers, pending);
-      const user = deps.authenticator.authenticate(request.headers);
-      return user instanceof Promise ? user.then((u) => requestContext(deps, u)) : requestContext(deps, user);
-    },
   });
 }

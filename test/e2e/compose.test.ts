@@ -29,9 +29,15 @@ describe('docker-compose.yml', () => {
     expect(compose.services.keyway.build).toBe('.');
     expect(compose.services.keyway.environment.HOST).toBe('0.0.0.0');
     expect(compose.services.keyway.ports).toContain('4000:4000');
-    expect(dockerfile).toMatch(/^FROM node:20/m);
+    expect(dockerfile).toMatch(/^FROM node:24/m);
+    // npm ci applies the patches (postinstall) and builds dist/ (prepare): both must be there first
     expect(dockerfile).toContain('npm ci');
-    expect(dockerfile).toMatch(/CMD \["npm", "start"\]/);
-    for (const path of ['src', 'drizzle', 'package-lock.json']) expect(dockerfile).toContain(path);
+    expect(dockerfile.indexOf('COPY patches')).toBeLessThan(dockerfile.indexOf('npm ci'));
+    expect(dockerfile.indexOf('COPY src')).toBeLessThan(dockerfile.indexOf('npm ci'));
+    expect(dockerfile).toMatch(/CMD \["node", "dist\/main.js"\]/);
+    const scripts = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).scripts;
+    expect(scripts.start).toBe('node dist/main.js');
+    for (const path of ['src', 'drizzle', 'package-lock.json', 'tsconfig.build.json', 'scripts'])
+      expect(dockerfile).toContain(path);
   });
 });

@@ -1,7 +1,9 @@
 /**
- * Migrates once per run: a PGlite data directory snapshot every test database starts from, and,
- * when TEST_DATABASE_URL is set, a PostgreSQL template database the per-file databases copy.
+ * Once per run: builds dist/ (the end-to-end tests start the server from it), and migrates a
+ * PGlite data directory snapshot every test database starts from and, when TEST_DATABASE_URL is
+ * set, a PostgreSQL template database the per-file databases copy.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // end-to-end tests run the server as `npm start` does, from dist/: bring it up to date
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   const dir = await mkdtemp(join(tmpdir(), 'keyway-test-'));
   const pglite = await openDatabase({ engine: 'pglite' });
   await pglite.migrate();

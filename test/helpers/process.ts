@@ -1,6 +1,6 @@
 /**
- * Keyway as a real process, as `npm start` runs it: on a free port, with the environment a test
- * gives it, stopped after each test. And GraphQL over that port.
+ * Keyway as a real process, as `npm start` runs it (the compiled `dist/main.js`): on a free port,
+ * with the environment a test gives it, stopped after each test. And GraphQL over that port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -42,7 +42,8 @@ afterEach(async () => {
 
 /** The server process, as `npm start` runs it, with `env` over this process's. */
 function spawnKeyway(env: Record<string, string>): ChildProcess {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+  // `npm start`'s command; the build is current (globalSetup runs it)
+  const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', KEYWAY_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,13 +1,16 @@
 /**
- * Impersonation (`k8s.io/apiserver/pkg/endpoints/filters/impersonation.go`): `Impersonate-User`,
+ * Impersonation, as a request plugin after authentication (kube-apiserver's `WithImpersonation`
+ * filter, `k8s.io/apiserver/pkg/endpoints/filters/impersonation.go`): `Impersonate-User`,
  * `Impersonate-Group`, `Impersonate-Uid` and `Impersonate-Extra-<key>` make the request act as
  * another user, each asked of the authorizer as `impersonate` on users (or the ServiceAccount),
  * groups, uids and userextras.
  */
-import type { RequestAttributes } from '../authz/authorizer.js';
-import type { RequestAuthorizer } from '../authz/request.js';
+import type { Plugin } from 'graphql-yoga';
+import type { Authorizer, RequestAttributes } from '../authz/authorizer.js';
+import { RequestAuthorizer } from '../authz/request.js';
 import { ApiError, badRequest } from '../errors.js';
 import { dict } from '../util/maps.js';
+import type { RequestContext } from './authentication.js';
 import {
   ALL_AUTHENTICATED,
   ALL_UNAUTHENTICATED,
@@ -15,7 +18,7 @@ import {
   serviceAccountGroups,
   splitServiceAccountUsername,
   type UserInfo,
-} from './identity.js';
+} from '../authn/identity.js';
 
 const EXTRA_PREFIX = 'impersonate-extra-';
 
@@ -32,7 +35,7 @@ function unescapeExtraKey(encoded: string): string {
 }
 
 /** The impersonation a request asks for, or null. Multiple values of a header arrive comma-joined. */
-export function requestedImpersonation(headers: Headers) {
+function requestedImpersonation(headers: Headers) {
   const username = headers.get('impersonate-user');
   const groupsHeader = headers.get('impersonate-group');
   const uid = headers.get('impersonate-uid');
@@ -58,7 +61,7 @@ export function requestedImpersonation(headers: Headers) {
  * The user the request acts as. @throws BAD_REQUEST when something but a user is impersonated,
  *   FORBIDDEN (HTTP 403) when the caller may not impersonate what it asked for.
  */
-export async function impersonate(headers: Headers, authz: RequestAuthorizer): Promise<UserInfo> {
+async function impersonate(headers: Headers, authz: RequestAuthorizer): Promise<UserInfo> {
   const asked = requestedImpersonation(headers);
   if (!asked) return authz.user;
   if (asked.username === null) {
@@ -105,4 +108,17 @@ export async function impersonate(headers: Headers, authz: RequestAuthorizer): P
 async function forbiddenFor(authz: RequestAuthorizer, check: RequestAttributes) {
   await authz.decide(check);
   return authz.settledError(check);
+}
+
+/** The plugin: a request that asks to impersonate acts as whom it may impersonate, or is refused (403). */
+export function useImpersonation(authorizer: Authorizer): Plugin<RequestContext> {
+  return {
+    onContextBuilding({ context, extendContext }) {
+      const { request, user } = context;
+      if (!user || !requestedImpersonation(request.headers)) return undefined;
+      return impersonate(request.headers, new RequestAuthorizer(user, authorizer)).then((acting) => {
+        extendContext({ user: acting });
+      });
+    },
+  };
 }
