@@ -7,9 +7,9 @@
  * container needed it.
  */
 import type { Container, Pod, ServiceAccount, Volume } from '../apis/core.js';
-import { generateName } from '../registry/names.js';
 import type { AdmissionPlugin } from './plugin.js';
 import { podCreate, serviceAccountOf } from './podServiceAccount.js';
+import { generateName } from '../util/names.js';
 
 const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 const TOKEN_VOLUME_PREFIX = 'kube-api-access-';

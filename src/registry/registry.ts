@@ -18,10 +18,10 @@ import type { Change, ListOptions, ListPage, ObjectStore, StoreTransaction } fro
 import { field, type ErrorList } from '../validation/field.js';
 import { validateObjectMeta } from '../validation/objectmeta.js';
 import { validateStorage } from '../validation/storage.js';
-import { generateName } from './names.js';
 import type { Strategies, Strategy } from './strategy.js';
 import type { Selector } from '../labels/selector.js';
 import { dict, jsonEqual } from '../util/maps.js';
+import { generateName } from '../util/names.js';
 
 /** What an operation proposes to store (for a delete: the object it removes), and what it replaces. */
 interface Proposal<K extends Kind> {
