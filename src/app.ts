@@ -58,7 +58,7 @@ export interface AppOptions {
   oidcIssuersFile?: string;
   rootCAFile?: string;
   jwksURI?: string;
-  /** Replaces RBAC (benchmarks compare against an allow-all authorizer). */
+  /** Replaces the authorizer chain, system:masters and RBAC (benchmarks compare against allow-all). */
   authorizer?: Authorizer;
   /** Off in tests that need to watch what controllers would otherwise change. */
   controllers?: boolean;
@@ -109,7 +109,8 @@ export class App {
     const apiAudiences = options.apiAudiences ?? [issuer];
     this.store = new ObjectStore(database);
     this.follower = new ChangeFollower(this.store, database, log, options.pollIntervalMs);
-    this.rbac = new RbacIndex().attach(this.follower);
+    this.rbac = new RbacIndex();
+    this.follower.register(this.rbac);
     this.registry = new Registry(this.store, this.follower, strategies, admissionChain({ rbac: this.rbac }));
     // kube-apiserver's chain: the privileged group, then RBAC
     this.authorizer =
@@ -159,6 +160,7 @@ export class App {
           new IssuedTokensController(this.registry, this.store, this.keys, log),
         ]
       : [];
+    for (const controller of this.controllers) this.follower.register(controller.informer);
     this.server = createServer({
       services: this.services,
       follower: this.follower,
@@ -177,13 +179,16 @@ export class App {
     });
   }
 
-  /** Loads keys, follows the change log, starts the controllers; then reports ready. */
+  /**
+   * Loads keys, follows the change log, makes the system namespaces, reconciles the bootstrap
+   * policy, starts the controllers and waits for their first pass; then reports ready.
+   */
   async start(): Promise<void> {
     await this.keys.start();
     await this.follower.start();
     for (const name of SYSTEM_NAMESPACES) await ensureNamespace(this.registry, name);
     await reconcileBootstrapPolicy(this.registry, this.options.log);
-    for (const controller of this.controllers) await controller.start(this.follower);
+    for (const controller of this.controllers) await controller.start();
     // The system namespaces and their default ServiceAccounts exist before the first request.
     await this.idle();
     this.ready = true;

@@ -24,7 +24,7 @@ export interface Config {
   signingKeyFile?: string;
   /** The algorithm of generated keys. */
   signingAlgorithm: 'ES256' | 'RS256';
-  /** Longest lifetime a TokenRequest may ask for, in seconds; 0: no limit beyond 2^32. */
+  /** Longest lifetime a TokenRequest gets (longer ones are shortened, with a warning); 0: up to 2^32 s. */
   maxTokenExpirationSeconds: number;
   /** Pod-bound tokens of 3607 s for the API get a year, as kube-apiserver's default does. */
   extendTokenExpiration: boolean;

@@ -1,7 +1,7 @@
 /**
  * The error kinds a client can see, each with its `extensions.code`, worded as Kubernetes words
- * them (`k8s.io/apimachinery/pkg/api/errors`). Anything that is not an ApiError is masked as
- * INTERNAL by the server.
+ * them (`k8s.io/apimachinery/pkg/api/errors`). Errors that are not GraphQLErrors (ApiError or
+ * graphql-js' own) are masked as INTERNAL by the server.
  */
 import { GraphQLError } from 'graphql';
 import { KINDS, qualifiedResource, type Kind } from './apis/kinds.js';

@@ -1,4 +1,4 @@
-/** config → database → migrate → start → listen. */
+/** config → database → migrate → admin token → app → start → listen; and shutdown on SIGINT/SIGTERM. */
 import { createServer } from 'node:http';
 import { App } from './app.js';
 import { resolveAdminToken } from './authn/bootstrap.js';

@@ -25,5 +25,10 @@ export const LEGACY_TOKEN_INVALID_SINCE_LABEL = 'kubernetes.io/legacy-token-inva
 /** On a ServiceAccount: Pods may reference only the Secrets it lists. */
 export const ENFORCE_MOUNTABLE_SECRETS = 'kubernetes.io/enforce-mountable-secrets';
 
+/** On the bootstrap roles and bindings. */
+export const BOOTSTRAPPING_LABEL = 'kubernetes.io/bootstrapping';
+/** `<prefix><role>: "true"` on a ClusterRole: its rules are aggregated into that role. */
+export const AGGREGATE_TO_LABEL_PREFIX = 'rbac.authorization.k8s.io/aggregate-to-';
+
 /** On a bootstrap role or binding: `"false"` keeps the reconciler's hands off it. */
 export const RBAC_AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';

@@ -30,8 +30,14 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
     private readonly ttlMs = 10_000,
     private readonly maxEntries = 10_000,
   ) {
-    follower.subscribe((change) => {
-      if (change.type !== 'ADDED') this.evictDependents(change.uid);
+    follower.register({
+      name: 'token-cache',
+      // what a success may depend on: its ServiceAccount, bound Pod or Secret, its issued-token record
+      kinds: ['ServiceAccount', 'Pod', 'Secret', 'IssuedToken'],
+      load: async () => this.clear(),
+      apply: (change) => {
+        if (change.type !== 'ADDED') this.evictDependents(change.uid);
+      },
     });
   }
 
@@ -72,10 +78,6 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
     return undefined;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   private remember(key: string, response: AuthResponse, cache: Cacheable): void {
     if (this.entries.size >= this.maxEntries) this.forget(this.entries.keys().next().value as string);
     this.entries.set(key, {
@@ -102,6 +104,12 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
       keys?.delete(key);
       if (keys?.size === 0) this.byDependency.delete(uid);
     }
+  }
+
+  /** Forgets every success (a relist: what they depended on may have changed unseen). */
+  private clear(): void {
+    this.entries.clear();
+    this.byDependency.clear();
   }
 
   private evictDependents(uid: string): void {

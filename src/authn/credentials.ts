@@ -7,7 +7,7 @@ import type { IssuedToken } from '../apis/authentication.js';
 import type { Secret } from '../apis/core.js';
 import type { KubeObject } from '../apis/meta.js';
 import type { ChangeFollower } from '../changelog/follower.js';
-import { Informer } from '../changelog/informer.js';
+import { Projection } from '../changelog/informer.js';
 import { sha256 } from '../util/hash.js';
 import {
   LEGACY_TOKEN_INVALID_SINCE_LABEL,
@@ -49,10 +49,14 @@ function project(obj: KubeObject): Facts {
 }
 
 export class CredentialIndex {
-  private readonly informer = new Informer<Facts>(['ServiceAccount', 'Pod', 'Secret', 'IssuedToken'], project);
+  private readonly informer = new Projection<Facts>(
+    'credentials',
+    ['ServiceAccount', 'Pod', 'Secret', 'IssuedToken'],
+    project,
+  );
 
   constructor(follower: ChangeFollower) {
-    this.informer.attach(follower);
+    follower.register(this.informer);
   }
 
   serviceAccount(namespace: string, name: string): ObjectFacts | undefined {

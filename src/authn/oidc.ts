@@ -97,8 +97,8 @@ export class ExternalIssuerAuthenticator implements TokenAuthenticator {
     const { config } = issuer;
     let payload: Record<string, unknown>;
     try {
-      // Kubernetes' JWT authenticator requires `exp`: a token without one would be good forever.
-      // `nbf` and `iat` get the leeway our own tokens get.
+      // Kubernetes' JWT authenticator requires `exp` (a token without one would be good forever)
+      // and gives it no leeway; `nbf` and `iat` get the leeway our own tokens get.
       ({ payload } = await jwtVerify(token, issuer.keys, {
         issuer: config.issuer.url,
         audience: config.issuer.audiences,
@@ -111,7 +111,9 @@ export class ExternalIssuerAuthenticator implements TokenAuthenticator {
         return fail(`oidc: ${err.message}`);
       throw err;
     }
-    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + LEEWAY_SECONDS) {
+    const now = Date.now() / 1000;
+    if ((payload.exp as number) < now) fail('oidc: token is expired');
+    if (typeof payload.iat === 'number' && payload.iat > now + LEEWAY_SECONDS) {
       fail('oidc: "iat" claim timestamp check failed (issued in the future)');
     }
     const mappings = config.claimMappings;

@@ -37,7 +37,10 @@ export interface Decision {
   allowed: boolean;
   /** Why, in RBAC's words (`allowed by ClusterRoleBinding …`); '' when nothing applied. */
   reason: string;
-  /** Set when the authorizer could not evaluate everything (an unresolvable role). */
+  /**
+   * An error evaluating the request, for SubjectAccessReview's `evaluationError`. RBAC never
+   * sets it: it reports roles it cannot resolve in `reason`, as Kubernetes' rbac.go does.
+   */
   evaluationError?: string;
 }
 

@@ -1,6 +1,6 @@
 /**
- * The foundation's authorizer: `system:masters` may do anything, everyone else nothing. The RBAC
- * authorizer replaces it; the privileged-group rule stays in front of RBAC as in kube-apiserver.
+ * kube-apiserver's privileged-group authorizer: `system:masters` may do anything; for anyone else
+ * it has no opinion, and the chain asks RBAC next.
  */
 import { SYSTEM_MASTERS } from '../authn/identity.js';
 import { DENY, type Attributes, type Authorizer, type Decision } from './authorizer.js';

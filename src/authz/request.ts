@@ -1,6 +1,6 @@
 /**
  * The authorizer as one request sees it: bound to the caller, answering each distinct question
- * once per request, and keeping a trace of what it decided (for audit and the coverage test).
+ * once per request, and keeping a trace of what it decided (read by the authorization-coverage test).
  */
 import type { UserInfo } from '../authn/identity.js';
 import {
@@ -59,12 +59,6 @@ export class RequestAuthorizer {
 
   async allowed(attributes: RequestAttributes): Promise<boolean> {
     return (await this.decide(attributes)).allowed;
-  }
-
-  /** @throws ApiError FORBIDDEN, worded as kube-apiserver words it, unless allowed. */
-  async require(attributes: RequestAttributes): Promise<void> {
-    const decision = await this.decide(attributes);
-    if (!decision.allowed) throw forbiddenError({ ...attributes, user: this.user } as Attributes, decision);
   }
 
   /** The Forbidden error for a question this request already asked. */

@@ -1,20 +1,49 @@
 /**
- * Follows the change log from a known resourceVersion and hands each change, in order, to the
- * in-memory state that depends on it. A NOTIFY from any replica is only a wake-up: the follower
- * always reads what came after the last change it saw, so a missed signal costs latency, never
- * a change. A slow poll covers lost connections.
+ * The one informer layer (client-go's reflector and shared informers, on our change log). Every
+ * in-memory consumer (the object cache, the RBAC index, the credential index, the token cache,
+ * each controller) registers `{kinds, load(snapshot), apply(change)}` here. At start the follower
+ * loads them all from one consistent snapshot and then reads the log after that snapshot's head,
+ * handing each change, in resourceVersion order, to the consumers of its kind.
  *
- * Listeners are synchronous and must be quick (update an index, enqueue a key); slow work
+ * Nothing skips a change silently: a consumer whose `apply` throws is set aside and reloaded from
+ * a fresh snapshot (a relist), then given every change between that snapshot and the follower's
+ * position; if the follower itself falls behind what the log still holds (retention removed
+ * changes it never read), every consumer is relisted. Until a relist is done `ready` is false and
+ * readiness says which consumer is behind.
+ *
+ * A NOTIFY from any replica is only a wake-up: the follower always reads what came after the last
+ * change it saw, so a missed signal costs latency, never a change. A slow poll covers lost
+ * connections. `apply` is synchronous and must be quick (update an index, enqueue a key); slow work
  * belongs on a controller's queue.
  */
+import type { Kind } from '../apis/kinds.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { CHANGES_CHANNEL, type Change, type ObjectStore, type StoreReader } from '../store/store.js';
 
+/** An in-memory consumer of the change log. */
+export interface Informer {
+  /** For logs and readiness. */
+  readonly name: string;
+  /** The kinds whose changes it receives; `all` for every kind. */
+  readonly kinds: readonly Kind[] | 'all';
+  /** Replaces everything it holds with what the snapshot holds. */
+  load(reader: StoreReader): Promise<void>;
+  /** Applies one change (in order, after `load`). Throwing has the follower relist it. */
+  apply(change: Change): void;
+}
+
+/** A live listener (a watch stream): every change after it subscribed, not a consumer of state. */
 export type ChangeListener = (change: Change) => void;
 
-/** Builds in-memory state from a consistent snapshot; the follower then feeds it every later change. */
-export type SnapshotLoader = (reader: StoreReader) => Promise<void>;
+interface Registered {
+  informer: Informer;
+  kinds: ReadonlySet<Kind> | null;
+  /** Why it must be reloaded, while it must be. */
+  relist?: string;
+  /** The head of the snapshot it was last loaded from: changes up to it are in what it loaded. */
+  loadedAt: number;
+}
 
 const BATCH = 500;
 
@@ -22,15 +51,18 @@ export class ChangeFollower {
   private last = 0;
   /** The newest resourceVersion a NOTIFY announced (it may not be read yet). */
   private announced = 0;
-  private readonly loaders: SnapshotLoader[] = [];
-  private hearers: { rv: number; resolve: () => void }[] = [];
+  private readonly informers: Registered[] = [];
   private readonly listeners = new Set<ChangeListener>();
+  private hearers: { rv: number; resolve: () => void }[] = [];
   private waiters: { rv: number; resolve: () => void }[] = [];
   private running: Promise<void> | null = null;
   private rerun = false;
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
+  private started = false;
   private stopped = false;
+  /** Relists so far (tests and metrics). */
+  relists = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -39,19 +71,30 @@ export class ChangeFollower {
     private readonly pollIntervalMs = 1000,
   ) {}
 
-  /** The newest resourceVersion every listener has seen. */
+  /** The newest resourceVersion every consumer has seen. */
   get resourceVersion(): number {
     return this.last;
   }
 
-  /** Registers in-memory state to load at start, from the snapshot the follower starts at. */
-  onSnapshot(loader: SnapshotLoader): void {
-    this.loaders.push(loader);
+  /** Registers a consumer; before `start` (it is loaded from the start snapshot). */
+  register(informer: Informer): void {
+    if (this.started) throw new Error(`informer ${informer.name} registered after the follower started`);
+    this.informers.push({ informer, kinds: informer.kinds === 'all' ? null : new Set(informer.kinds), loadedAt: 0 });
+  }
+
+  /** Started, and no consumer waiting to be relisted. */
+  get ready(): boolean {
+    return this.started && !this.stopped && this.informers.every((r) => !r.relist);
+  }
+
+  /** The consumers waiting to be relisted, and why (for readiness). */
+  get behind(): { name: string; reason: string }[] {
+    return this.informers.filter((r) => r.relist).map((r) => ({ name: r.informer.name, reason: r.relist! }));
   }
 
   /**
-   * Loads every registered snapshot loader from one consistent snapshot, then follows the log
-   * from that snapshot's head.
+   * Loads every consumer from one consistent snapshot, then follows the log from that
+   * snapshot's head.
    */
   async start(): Promise<void> {
     // Listen first: a NOTIFY that arrives during the load is then not lost.
@@ -61,11 +104,8 @@ export class ChangeFollower {
       this.releaseHearers();
       void this.poll();
     });
-    this.last = await this.store.snapshot(async (reader) => {
-      const head = await reader.head();
-      for (const load of this.loaders) await load(reader);
-      return head;
-    });
+    this.started = true;
+    this.last = await this.load(this.informers);
     this.announced = Math.max(this.announced, this.last);
     this.timer = setInterval(() => void this.poll(), this.pollIntervalMs);
     this.timer.unref();
@@ -74,7 +114,7 @@ export class ChangeFollower {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.unlisten?.();
+    await this.unlisten?.().catch((err: unknown) => this.log.warn({ err }, 'unlisten failed'));
     await this.running;
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
@@ -82,6 +122,7 @@ export class ChangeFollower {
     this.hearers = [];
   }
 
+  /** Every change from now on, after the consumers have it; returns the unsubscribe. */
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -89,7 +130,7 @@ export class ChangeFollower {
 
   /**
    * Resolves once every change already announced to this replica has been applied. Requests
-   * whose answer depends on followed state (token validity, RBAC) call it first: a write
+   * whose answer depends on followed state (objects, tokens, RBAC) call it first: a write
    * committed on another replica is announced with its commit, so once the announcement is in,
    * no request here can act on state older than that write. Free when nothing is pending.
    */
@@ -100,17 +141,18 @@ export class ChangeFollower {
 
   /**
    * A transaction of this replica committed these changes. When they are the very next ones
-   * (nothing unread before them), they are handed to the listeners at once, without reading the
+   * (nothing unread before them), they are handed to the consumers at once, without reading the
    * log back; otherwise this waits for a read that reaches them. Either way, on return every
-   * listener has seen them.
+   * consumer has seen them.
    */
-  committed(changes: Change[]): Promise<void> | void {
+  committed(changes: Change[]): Promise<void> | undefined {
     const last = changes.at(-1)!.resourceVersion;
-    if (last <= this.last) return;
+    if (last <= this.last) return undefined;
     if (!this.running && !this.stopped && changes[0].resourceVersion === this.last + 1) {
       for (const change of changes) this.dispatch(change);
       this.release();
-      return;
+      if (this.informers.some((r) => r.relist)) void this.poll();
+      return undefined;
     }
     return this.waitFor(last);
   }
@@ -121,8 +163,8 @@ export class ChangeFollower {
    * before answering leaves the others announced of the change before its client can turn to
    * them; their `fresh()` then applies it before they answer.
    */
-  heard(resourceVersion: number, timeoutMs = 1000): Promise<void> | void {
-    if (resourceVersion <= this.announced || this.stopped) return;
+  heard(resourceVersion: number, timeoutMs = 1000): Promise<void> | undefined {
+    if (resourceVersion <= this.announced || this.stopped) return undefined;
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.hearers = this.hearers.filter((h) => h.resolve !== done);
@@ -139,11 +181,14 @@ export class ChangeFollower {
   private releaseHearers(): void {
     if (!this.hearers.length) return;
     const still: typeof this.hearers = [];
-    for (const h of this.hearers) h.rv <= this.announced ? h.resolve() : still.push(h);
+    for (const h of this.hearers) {
+      if (h.rv <= this.announced) h.resolve();
+      else still.push(h);
+    }
     this.hearers = still;
   }
 
-  /** Resolves once every listener has seen `resourceVersion` (read-your-writes for this replica). */
+  /** Resolves once every consumer has seen `resourceVersion` (read-your-writes for this replica). */
   async waitFor(resourceVersion: number): Promise<void> {
     if (resourceVersion <= this.last || this.stopped) return;
     const seen = new Promise<void>((resolve) => this.waiters.push({ rv: resourceVersion, resolve }));
@@ -151,9 +196,9 @@ export class ChangeFollower {
     await seen;
   }
 
-  /** Reads and dispatches everything new; concurrent calls coalesce into one more pass. */
+  /** Reads and dispatches everything new (relisting first what must be); concurrent calls coalesce. */
   poll(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || !this.started) return Promise.resolve();
     if (this.running) {
       this.rerun = true;
       return this.running;
@@ -162,6 +207,7 @@ export class ChangeFollower {
       try {
         do {
           this.rerun = false;
+          await this.relistWhatMust();
           await this.drain();
         } while (this.rerun && !this.stopped);
       } catch (err) {
@@ -173,16 +219,91 @@ export class ChangeFollower {
     return this.running;
   }
 
+  /**
+   * Loads consumers from one snapshot; returns its head. Called at start with every consumer and
+   * for a relist with those set aside (which then catch up to the follower's position).
+   */
+  private async load(targets: Registered[]): Promise<number> {
+    return this.store.snapshot(async (reader) => {
+      const head = await reader.head();
+      for (const r of targets) {
+        try {
+          await r.informer.load(reader);
+          r.relist = undefined;
+          r.loadedAt = head;
+        } catch (err) {
+          r.relist = `load failed: ${(err as Error).message}`;
+          this.log.error({ err, informer: r.informer.name }, 'loading an informer failed; it will be relisted');
+        }
+      }
+      return head;
+    });
+  }
+
+  /** Relists the consumers set aside: a fresh snapshot, then the changes between it and `last`. */
+  private async relistWhatMust(): Promise<void> {
+    const targets = this.informers.filter((r) => r.relist);
+    if (!targets.length) return;
+    this.relists++;
+    this.log.warn(
+      { informers: targets.map((r) => r.informer.name), reasons: targets.map((r) => r.relist) },
+      'relisting',
+    );
+    const head = await this.load(targets);
+    // the snapshot may be behind the follower (or ahead of it: the follower then catches up as usual)
+    for (let from = head; from < this.last; ) {
+      const batch = await this.store.read.changesAfter(from, BATCH);
+      if (!batch.length) break;
+      for (const change of batch) {
+        if (change.resourceVersion > this.last) break;
+        for (const r of targets) this.applyTo(r, change);
+        from = change.resourceVersion;
+      }
+      if (batch.length < BATCH) break;
+    }
+    const still = targets.filter((r) => r.relist);
+    if (still.length) this.log.error({ informers: still.map((r) => r.informer.name) }, 'relist failed; trying again');
+    else this.log.info({ informers: targets.map((r) => r.informer.name) }, 'relisted');
+  }
+
   private async drain(): Promise<void> {
     for (;;) {
       const batch = await this.store.read.changesAfter(this.last, BATCH);
+      if (batch.length && batch[0].resourceVersion > this.last + 1 && (await this.store.read.horizon()) > this.last) {
+        // retention removed changes this follower never read: relist everything from now
+        this.log.warn({ last: this.last }, 'fell behind the retained change log; relisting every informer');
+        for (const r of this.informers) r.relist = 'fell behind the retained change log';
+        this.last = Math.max(this.last, await this.relistAll());
+        continue;
+      }
       for (const change of batch) if (change.resourceVersion > this.last) this.dispatch(change);
       this.release();
       if (batch.length < BATCH) return;
     }
   }
 
+  /** Every consumer from a fresh snapshot; the snapshot's head. */
+  private async relistAll(): Promise<number> {
+    this.relists++;
+    return this.load(this.informers);
+  }
+
+  private applyTo(r: Registered, change: Change): void {
+    if (r.relist || change.resourceVersion <= r.loadedAt || (r.kinds && !r.kinds.has(change.kind))) return;
+    try {
+      r.informer.apply(change);
+    } catch (err) {
+      r.relist = `apply of resourceVersion ${change.resourceVersion} failed: ${(err as Error).message}`;
+      this.log.error(
+        { err, informer: r.informer.name, rv: change.resourceVersion },
+        'an informer failed a change; relisting it',
+      );
+    }
+  }
+
   private dispatch(change: Change): void {
+    for (const r of this.informers) this.applyTo(r, change);
+    this.last = change.resourceVersion;
     for (const listener of this.listeners) {
       try {
         listener(change);
@@ -190,13 +311,15 @@ export class ChangeFollower {
         this.log.error({ err, rv: change.resourceVersion }, 'change listener failed');
       }
     }
-    this.last = change.resourceVersion;
   }
 
   private release(): void {
     if (!this.waiters.length) return;
     const still: typeof this.waiters = [];
-    for (const w of this.waiters) w.rv <= this.last ? w.resolve() : still.push(w);
+    for (const w of this.waiters) {
+      if (w.rv <= this.last) w.resolve();
+      else still.push(w);
+    }
     this.waiters = still;
   }
 }

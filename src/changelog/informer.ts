@@ -1,45 +1,38 @@
 /**
- * An in-memory view of some kinds, as a Kubernetes informer keeps one: loaded from the
- * follower's start snapshot, then kept current by every change the follower reads. Each object
- * is reduced to what its readers need (a uid, a hash), never held whole.
+ * An in-memory projection of some kinds, as a Kubernetes informer's store keeps one: each object
+ * reduced to what its readers need (a uid, a hash), never held whole. Registered with the
+ * follower like every consumer of the change log.
  */
 import type { Kind } from '../apis/kinds.js';
 import type { KubeObject } from '../apis/meta.js';
-import type { Change } from '../store/store.js';
-import type { ChangeFollower } from './follower.js';
+import type { Change, StoreReader } from '../store/store.js';
+import type { Informer } from './follower.js';
 
-export class Informer<P> {
+export class Projection<P> implements Informer {
   private readonly items = new Map<string, P>();
 
   constructor(
-    private readonly kinds: readonly Kind[],
+    readonly name: string,
+    readonly kinds: readonly Kind[],
     private readonly project: (obj: KubeObject) => P,
   ) {}
 
-  /** Loads at the follower's start and follows it after. */
-  attach(follower: ChangeFollower): this {
-    follower.onSnapshot(async (reader) => {
-      for (const kind of this.kinds)
-        for await (const obj of reader.all(kind))
-          this.items.set(this.key(obj.kind, obj.metadata.namespace ?? '', obj.metadata.name), this.project(obj));
-    });
-    follower.subscribe((change) => this.apply(change));
-    return this;
+  async load(reader: StoreReader): Promise<void> {
+    this.items.clear();
+    for (const kind of this.kinds) {
+      for await (const obj of reader.all(kind))
+        this.items.set(this.key(obj.kind, obj.metadata.namespace ?? '', obj.metadata.name), this.project(obj));
+    }
+  }
+
+  apply(change: Change): void {
+    const key = this.key(change.kind, change.namespace, change.name);
+    if (change.type === 'DELETED') this.items.delete(key);
+    else this.items.set(key, this.project(change.object));
   }
 
   get(kind: Kind, namespace: string, name: string): P | undefined {
     return this.items.get(this.key(kind, namespace, name));
-  }
-
-  get size(): number {
-    return this.items.size;
-  }
-
-  private apply(change: Change): void {
-    if (!this.kinds.includes(change.kind)) return;
-    const key = this.key(change.kind, change.namespace, change.name);
-    if (change.type === 'DELETED') this.items.delete(key);
-    else this.items.set(key, this.project(change.object));
   }
 
   private key(kind: string, namespace: string, name: string): string {

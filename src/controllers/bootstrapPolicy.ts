@@ -7,7 +7,7 @@
  */
 import type { ClusterRole, ClusterRoleBinding } from '../apis/rbac.js';
 import { RBAC_GROUP } from '../apis/rbac.js';
-import { RBAC_AUTOUPDATE_ANNOTATION } from '../apis/wellknown.js';
+import { AGGREGATE_TO_LABEL_PREFIX, BOOTSTRAPPING_LABEL, RBAC_AUTOUPDATE_ANNOTATION } from '../apis/wellknown.js';
 import { CONTROLLER_USER } from '../authn/identity.js';
 import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from '../authz/rbac/bootstrap.js';
 import { covers } from '../authz/rbac/escalation.js';
@@ -15,7 +15,7 @@ import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Registry } from '../registry/registry.js';
 
-const BOOTSTRAPPING = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+const BOOTSTRAPPING = { [BOOTSTRAPPING_LABEL]: 'rbac-defaults' };
 const ctx = { user: CONTROLLER_USER };
 
 async function ignoreRaces(write: () => Promise<unknown>): Promise<void> {
@@ -33,7 +33,7 @@ export async function reconcileBootstrapPolicy(registry: Registry, log: Logger):
   for (const want of BOOTSTRAP_CLUSTER_ROLES) {
     const labels = {
       ...BOOTSTRAPPING,
-      ...(want.aggregateTo ? { [`rbac.authorization.k8s.io/aggregate-to-${want.aggregateTo}`]: 'true' } : {}),
+      ...(want.aggregateTo ? { [`${AGGREGATE_TO_LABEL_PREFIX}${want.aggregateTo}`]: 'true' } : {}),
     };
     const existing: ClusterRole | null = await registry.find('ClusterRole', '', want.name);
     if (!existing) {

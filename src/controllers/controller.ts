@@ -1,25 +1,44 @@
 /**
- * A controller: reacts to changes read from the change log by reconciling keys on its queue,
- * and reconciles everything once at start (and on `resync`). Handlers are idempotent, so two
- * replicas running the same controller converge on one result.
+ * A controller: an informer of the change log whose `apply` puts the keys a change concerns on
+ * its work queue; it reconciles everything once at start, on `resync`, and after a relist.
+ * Handlers are idempotent, so two replicas running the same controller converge on one result.
  */
-import type { ChangeFollower } from '../changelog/follower.js';
+import type { Kind } from '../apis/kinds.js';
+import type { Informer } from '../changelog/follower.js';
 import type { Logger } from '../log.js';
 import type { Change } from '../store/store.js';
 import { WorkQueue } from './queue.js';
 
 export abstract class Controller {
   protected readonly queue: WorkQueue;
-  private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  /** What the follower feeds: register it before the follower starts. */
+  readonly informer: Informer;
 
-  /** @param resyncEveryMs reconcile every key again this often (for time-driven work). */
+  /**
+   * @param kinds the kinds whose changes concern it
+   * @param resyncEveryMs reconcile every key again this often (for time-driven work)
+   */
   constructor(
     readonly name: string,
+    kinds: readonly Kind[],
     protected readonly log: Logger,
     private readonly resyncEveryMs?: number,
   ) {
     this.queue = new WorkQueue(name, (key) => this.reconcile(key), log);
+    this.informer = {
+      name: `controller ${name}`,
+      kinds,
+      // a relist may have missed changes: reconcile everything again
+      load: async () => {
+        if (this.running) await this.resync();
+      },
+      apply: (change) => {
+        if (!this.running) return;
+        for (const key of this.keysFor(change)) this.queue.add(key);
+      },
+    };
   }
 
   /** The keys a change concerns (none if it does not concern this controller). */
@@ -29,10 +48,8 @@ export abstract class Controller {
   /** Brings one key to its desired state; throws to be retried. */
   protected abstract reconcile(key: string): Promise<void>;
 
-  async start(follower: ChangeFollower): Promise<void> {
-    this.unsubscribe = follower.subscribe((change) => {
-      for (const key of this.keysFor(change)) this.queue.add(key);
-    });
+  async start(): Promise<void> {
+    this.running = true;
     await this.resync();
     if (this.resyncEveryMs) {
       this.timer = setInterval(
@@ -47,14 +64,14 @@ export abstract class Controller {
     for (const key of await this.allKeys()) this.queue.add(key);
   }
 
-  /** Resolves when the controller has nothing left to do (tests, graceful shutdown). */
+  /** Resolves when the controller has nothing left to do (start-up, before ready; tests). */
   idle(): Promise<void> {
     return this.queue.idle();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    this.unsubscribe?.();
+    this.running = false;
     await this.queue.stop();
   }
 }

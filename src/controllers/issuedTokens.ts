@@ -23,7 +23,7 @@ export class IssuedTokensController extends Controller {
     log: Logger,
     everyMs = 10 * 60_000,
   ) {
-    super('issued-tokens', log, everyMs);
+    super('issued-tokens', [], log, everyMs);
   }
 
   protected keysFor(_change: Change): string[] {

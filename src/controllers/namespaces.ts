@@ -20,7 +20,7 @@ export class NamespaceController extends Controller {
     private readonly store: ObjectStore,
     log: Logger,
   ) {
-    super('namespace', log);
+    super('namespace', ['Namespace'], log);
   }
 
   protected keysFor(change: Change): string[] {

@@ -17,7 +17,7 @@ export class DefaultServiceAccountController extends Controller {
     private readonly reader: StoreReader,
     log: Logger,
   ) {
-    super('default-serviceaccount', log);
+    super('default-serviceaccount', ['Namespace', 'ServiceAccount'], log);
   }
 
   protected keysFor(change: Change): string[] {

@@ -38,7 +38,7 @@ export class TokensController extends Controller {
     private readonly rootCA: string,
     log: Logger,
   ) {
-    super('tokens', log);
+    super('tokens', ['Secret', 'ServiceAccount'], log);
   }
 
   /** For the legacy authenticator: note a use, written off the request's path. */

@@ -15,11 +15,10 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { StringMap } from '../apis/meta.js';
 
 /** One counter orders every change of every kind (Kubernetes' etcd revision). */
 export const resourceVersionSeq = pgSequence('resource_version_seq', { startWith: 1 });
-
-export type StringMap = Record<string, string>;
 
 /**
  * Every object of every kind. `namespace` is '' for cluster-scoped kinds so the primary key can
@@ -87,3 +86,12 @@ export const signingKeys = pgTable(
   // at most one active key, whichever replica gets there first
   (_t) => [uniqueIndex('signing_keys_one_active').on(sql`(true)`).where(sql`retired_at is null`)],
 );
+
+/**
+ * The change log's own state. `horizon`: retention has removed every change at or below this
+ * resourceVersion, so a follower that has not read that far must relist.
+ */
+export const changelogState = pgTable('changelog_state', {
+  key: text('key').primaryKey(),
+  resourceVersion: bigint('resource_version', { mode: 'number' }).notNull(),
+});

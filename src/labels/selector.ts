@@ -176,7 +176,7 @@ const INT64_MAX = 2n ** 63n - 1n;
  * bits, else null. Selectors' `gt`/`lt` operands and the label values they compare must be one.
  */
 function parseInt64(value: string): bigint | null {
-  // 20 digits and a sign is the longest int64 (leading zeros aside)
+  // 19 digits and a sign is the longest int64 (leading zeros aside)
   if (!/^[+-]?\d+$/.test(value) || value.replace(/^[+-]?0*/, '').length > 19) return null;
   const n = BigInt(value);
   return n >= INT64_MIN && n <= INT64_MAX ? n : null;

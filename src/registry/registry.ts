@@ -1,8 +1,8 @@
 /**
  * The generic registry (`k8s.io/apiserver/pkg/registry/generic/registry/store.go`): how any
  * object is created, updated and deleted. Each write is one transaction and one pipeline
- * (`admit`): the object is proposed (decoded and defaulted, or the stored one merged with the
- * input), mutating admission runs, then the strategy's prepare, validation, validating
+ * (`admit`): the object is proposed (decoded, or the stored one merged with the input; then the
+ * kind's defaults), mutating admission runs, then the strategy's prepare, validation, validating
  * admission; then it is stored with its change-log row. After the commit the caller waits until
  * this replica's followers have seen the write, so its next request reads its own writes.
  */
@@ -311,7 +311,7 @@ export class Registry {
 
   /**
    * Removes an object without strategy or admission: for controllers finishing what the API
-   * already decided (namespace cleanup). Returns false if it was already gone.
+   * already decided (namespace cleanup, issued-token GC). Returns false if it was already gone.
    */
   async purge(tx: StoreTransaction, kind: Kind, namespace: string, name: string): Promise<boolean> {
     const obj = await tx.get(kind, namespace, name, 'update');

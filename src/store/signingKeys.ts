@@ -37,7 +37,7 @@ export class SigningKeyStore {
     });
   }
 
-  /** Removes retired keys; returns how many went. */
+  /** Removes these keys if they are retired (an active one is kept), and announces the change. */
   async remove(kids: string[]): Promise<void> {
     if (kids.length === 0) return;
     await this.db.transaction(async (tx) => {

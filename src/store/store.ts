@@ -11,7 +11,7 @@ import type { KubeObject, ObjectMeta } from '../apis/meta.js';
 import { formatTime } from '../apis/meta.js';
 import { KINDS, type Kind, type ObjectOfKind } from '../apis/kinds.js';
 import { rows, type Database, type Executor } from '../db/client.js';
-import { changes, objects } from '../db/schema.js';
+import { changelogState, changes, objects } from '../db/schema.js';
 import type { Selector } from '../labels/selector.js';
 import { isStorable } from '../validation/storage.js';
 
@@ -319,6 +319,15 @@ export class StoreReader {
     return Number(row.rv);
   }
 
+  /** Every change at or below this resourceVersion may have been removed by retention (0: none). */
+  async horizon(): Promise<number> {
+    const [row] = await this.exec
+      .select({ rv: changelogState.resourceVersion })
+      .from(changelogState)
+      .where(eq(changelogState.key, 'horizon'));
+    return row ? Number(row.rv) : 0;
+  }
+
   /** Change-log rows after `resourceVersion`, oldest first. */
   async changesAfter(resourceVersion: number, limit: number): Promise<Change[]> {
     const found = await this.exec
@@ -344,10 +353,6 @@ export class StoreTransaction extends StoreReader {
   private locked = false;
   /** What this transaction wrote, in order (delivered to this replica's follower on commit). */
   readonly written: Change[] = [];
-
-  get lastResourceVersion(): number {
-    return this.written.at(-1)?.resourceVersion ?? 0;
-  }
 
   /** Serialises writers, so resourceVersions commit in order; taken at the first write. */
   private async lock(): Promise<void> {

@@ -34,7 +34,6 @@ export interface TokenRequestStatus {
   expirationTimestamp: string;
   /** Kubernetes' warning headers, e.g. a shortened expiration. */
   warnings: string[];
-  jti: string;
 }
 
 export interface TokenIssuerOptions {
@@ -120,7 +119,7 @@ export class TokenIssuer {
         ctx,
       );
       // The status reports the (possibly shortened) lifetime asked for, not an extension.
-      return { token, expirationTimestamp: formatTime(new Date((now + expirationSeconds) * 1000)), warnings, jti };
+      return { token, expirationTimestamp: formatTime(new Date((now + expirationSeconds) * 1000)), warnings };
     });
   }
 

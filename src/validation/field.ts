@@ -8,7 +8,6 @@ type FieldErrorType =
   | 'FieldValueInvalid'
   | 'FieldValueForbidden'
   | 'FieldValueTooLong'
-  | 'FieldValueTooMany'
   | 'FieldValueDuplicate'
   | 'FieldValueNotSupported'
   | 'FieldValueNotFound';
@@ -18,7 +17,6 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueInvalid: 'Invalid value',
   FieldValueForbidden: 'Forbidden',
   FieldValueTooLong: 'Too long',
-  FieldValueTooMany: 'Too many',
   FieldValueDuplicate: 'Duplicate value',
   FieldValueNotSupported: 'Unsupported value',
   FieldValueNotFound: 'Not found',
@@ -88,8 +86,6 @@ export const field = {
   forbidden: (at: At, detail: string) => new FieldError('FieldValueForbidden', String(at), OMIT, detail),
   tooLong: (at: At, max: number) =>
     new FieldError('FieldValueTooLong', String(at), OMIT, `must have at most ${max} bytes`),
-  tooMany: (at: At, actual: number, max: number) =>
-    new FieldError('FieldValueTooMany', String(at), actual, `must have at most ${max} items`),
   duplicate: (at: At, value: unknown) => new FieldError('FieldValueDuplicate', String(at), value, ''),
   notFound: (at: At, value: unknown) => new FieldError('FieldValueNotFound', String(at), value, ''),
   notSupported: (at: At, value: unknown, supported: readonly string[]) =>

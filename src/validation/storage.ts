@@ -1,8 +1,8 @@
 /**
  * What the database can hold, checked before anything is written so that bad input is INVALID
  * with its path, never a driver error: PostgreSQL text and jsonb take no NUL, no string can hold
- * an unpaired surrogate in UTF-8, an index row has a size limit, and Kubernetes refuses objects
- * over etcd's default request limit.
+ * an unpaired surrogate in UTF-8, and Kubernetes refuses objects over etcd's default request
+ * limit. (Names, which an index row holds, are bounded in validation/names.ts.)
  */
 import type { KubeObject } from '../apis/meta.js';
 import { field, Path, type ErrorList } from './field.js';

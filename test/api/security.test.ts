@@ -339,12 +339,13 @@ describe.each(ENGINES)('security review regressions (%s)', (engine) => {
     it.each([
       ['no exp at all', {}, 401],
       ['an exp in the future', { exp: 'soon' }, 200],
+      ['an exp 30 s ago (no leeway, as Kubernetes)', { exp: 'ago30s' }, 401],
       ['an iat an hour ahead', { exp: 'soon', iat: 'later' }, 401],
       ['an iat within the minute of leeway', { exp: 'soon', iat: 'in30s' }, 200],
       ['an nbf an hour ahead', { exp: 'soon', nbf: 'later' }, 401],
     ])('a token with %s answers %s', async (_what, times, status) => {
       const now = Math.floor(Date.now() / 1000);
-      const at = { soon: now + 600, later: now + 3600, in30s: now + 30 } as Record<string, number>;
+      const at = { soon: now + 600, later: now + 3600, in30s: now + 30, ago30s: now - 30 } as Record<string, number>;
       const claims = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, at[v as string]]));
       expect((await whoami(external, sign(claims))).status).toBe(status);
     });

@@ -30,7 +30,7 @@ function list(json: string): string[] {
   return parsed;
 }
 
-/** The model's functions: the four Kubernetes predicates, on casbin's string arguments. */
+/** The model's functions: the five Kubernetes predicates, on casbin's string arguments. */
 export const MODEL_FUNCTIONS: Record<string, (...args: string[]) => boolean> = {
   verbMatches: (verb, verbs) => verbMatches(list(verbs), verb),
   groupMatches: (group, groups) => apiGroupMatches(list(groups), group),
@@ -47,7 +47,8 @@ export function policyLine(rule: PolicyRule): string[] {
 
 /**
  * One rule set as a casbin enforcer, with a quick test of whether any of its rules could apply
- * (every verb, group and resource it names), so most non-matching roles never reach casbin.
+ * (resource or non-resource rules, and the verbs they name), so most non-matching roles never
+ * reach casbin.
  */
 export class RuleSet {
   private readonly enforcer: Enforcer;

@@ -4,18 +4,12 @@
  * another if every atom of the other (one group, resource, verb and name, or one URL and verb)
  * is covered by a single rule of the first. `confirmNoEscalation` is the one check.
  */
-import type { PolicyRule } from '../../apis/rbac.js';
+import { defaultRule, type PolicyRule } from '../../apis/rbac.js';
 import type { UserInfo } from '../../authn/identity.js';
 import { goQuote, goQuoteList } from '../../util/quote.js';
 import { ALL } from './rules.js';
 
-const rule = (r: Partial<PolicyRule>): PolicyRule => ({
-  verbs: r.verbs ?? [],
-  apiGroups: r.apiGroups ?? [],
-  resources: r.resources ?? [],
-  resourceNames: r.resourceNames ?? [],
-  nonResourceURLs: r.nonResourceURLs ?? [],
-});
+const rule = defaultRule;
 
 /** `BreakdownRule`: one rule per group × resource × verb (× name), and per URL × verb. */
 function breakdown(r: PolicyRule): PolicyRule[] {

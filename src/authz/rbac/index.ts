@@ -9,7 +9,7 @@ import type { UserInfo } from '../../authn/identity.js';
 import { serviceAccountUsername } from '../../authn/identity.js';
 import type { PolicyRule, RoleRef, Subject } from '../../apis/rbac.js';
 import type { KubeObject } from '../../apis/meta.js';
-import type { ChangeFollower } from '../../changelog/follower.js';
+import type { Informer } from '../../changelog/follower.js';
 import type { Change, ObjectBody, StoreReader } from '../../store/store.js';
 import { RuleSets, type RuleSet } from './engine.js';
 
@@ -62,23 +62,24 @@ export function userKeys(user: UserInfo): string[] {
   return [`u:${user.username}`, ...user.groups.map((g) => `g:${g}`)];
 }
 
-export class RbacIndex {
+export class RbacIndex implements Informer {
+  readonly name = 'rbac';
+  readonly kinds = ['ClusterRole', 'Role', 'ClusterRoleBinding', 'RoleBinding'] as const;
   /** Moves with every RBAC change applied. */
   revision = 0;
   private readonly roles = new Map<string, RoleEntry>();
   private readonly bindings = new Map<string, BindingEntry>();
   /** scope ('' for ClusterRoleBindings, else a namespace) → subject key → bindings */
   private readonly bySubject = new Map<string, Map<string, Set<BindingEntry>>>();
-  private readonly ruleSets = new RuleSets();
+  private ruleSets = new RuleSets();
 
-  attach(follower: ChangeFollower): this {
-    follower.onSnapshot((reader) => this.load(reader));
-    follower.subscribe((change) => this.apply(change));
-    return this;
-  }
-
+  /** Everything from the snapshot, in place of what was held (a relist starts over). */
   async load(reader: StoreReader): Promise<void> {
-    for (const kind of ['ClusterRole', 'Role', 'ClusterRoleBinding', 'RoleBinding'] as const) {
+    this.roles.clear();
+    this.bindings.clear();
+    this.bySubject.clear();
+    this.ruleSets = new RuleSets();
+    for (const kind of this.kinds) {
       for await (const obj of reader.bodies(kind)) this.put(obj);
     }
     this.revision++;

@@ -1,6 +1,7 @@
 /**
  * Kubernetes' rule matching (`pkg/apis/rbac/v1/evaluation_helpers.go`) as small pure predicates.
- * The casbin model calls them on each policy line; escalation and rules reviews use them too.
+ * The casbin model calls them on each policy line (engine.ts); `ruleAllows` is their plain-code
+ * form, checked against the model in the tests.
  */
 import type { PolicyRule } from '../../apis/rbac.js';
 
@@ -51,7 +52,7 @@ export interface RuleRequest {
   path: string;
 }
 
-/** `RuleAllows`: what the casbin matcher computes for one rule, for code that is not casbin. */
+/** `RuleAllows`: what the casbin matcher computes for one rule (the tests hold the model to it). */
 export function ruleAllows(rule: PolicyRule, r: RuleRequest): boolean {
   if (r.path) return verbMatches(rule.verbs, r.verb) && nonResourceURLMatches(rule.nonResourceURLs, r.path);
   return (

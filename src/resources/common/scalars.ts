@@ -1,4 +1,4 @@
-/** Scalars: `StringMap` (labels, annotations, secret data) and `DateTime` (RFC 3339). */
+/** Scalars: `StringMap` (labels, annotations, secret data), `StringListMap` (a user's extra), `DateTime` (RFC 3339). */
 import { GraphQLError, Kind as AstKind, type ValueNode } from 'graphql';
 import type { StringMap } from '../../apis/meta.js';
 import { builder } from '../../builder.js';

@@ -119,8 +119,7 @@ builder.mutationFields((t) => ({
     nullable: true,
     description:
       'Revokes one token by its jti: it fails at once, on every replica. ' +
-      '(RBAC: update issuedtokens.authentication.keyway.dev ' +
-      'in its namespace)',
+      '(RBAC: update issuedtokens.authentication.keyway.dev, cluster-wide or in its namespace)',
     args: { jti: t.arg.string({ required: true }) },
     authScopes: async (_root, { jti }, ctx) => {
       checkJti(jti);

@@ -41,7 +41,7 @@ describe.each(ENGINES)('issued-token records (%s)', (engine) => {
       );
     }
     const gc = new IssuedTokensController(t.app.registry, t.app.store, t.app.keys, createLogger('silent'));
-    await gc.start(t.app.follower);
+    await gc.start();
     await gc.idle();
     await gc.stop();
     const left = await t.ok('{ issuedTokens(namespace: "default") { edges { node { metadata { name } } } } }');
