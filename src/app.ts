@@ -24,6 +24,7 @@ import { PrivilegedGroupAuthorizer } from './authz/masters.js';
 import { RbacAuthorizer } from './authz/rbac/authorizer.js';
 import { reconcileBootstrapPolicy } from './controllers/bootstrapPolicy.js';
 import { RbacIndex } from './authz/rbac/index.js';
+import { ObjectCache } from './cache/objects.js';
 import { ChangeFollower } from './changelog/follower.js';
 import type { Services } from './context.js';
 import type { Controller } from './controllers/controller.js';
@@ -77,6 +78,8 @@ interface Loaded {
 export class App {
   readonly store: ObjectStore;
   readonly follower: ChangeFollower;
+  /** Every object, in memory, fed by the change log: what reads are served from. */
+  readonly cache: ObjectCache;
   readonly registry: Registry;
   readonly authorizer: Authorizer;
   readonly rbac: RbacIndex;
@@ -109,9 +112,17 @@ export class App {
     const apiAudiences = options.apiAudiences ?? [issuer];
     this.store = new ObjectStore(database);
     this.follower = new ChangeFollower(this.store, database, log, options.pollIntervalMs);
+    this.cache = new ObjectCache();
+    this.follower.register(this.cache);
     this.rbac = new RbacIndex();
     this.follower.register(this.rbac);
-    this.registry = new Registry(this.store, this.follower, strategies, admissionChain({ rbac: this.rbac }));
+    this.registry = new Registry(
+      this.store,
+      this.follower,
+      strategies,
+      admissionChain({ rbac: this.rbac }),
+      this.cache,
+    );
     // kube-apiserver's chain: the privileged group, then RBAC
     this.authorizer =
       options.authorizer ?? new AuthorizerUnion([new PrivilegedGroupAuthorizer(), new RbacAuthorizer(this.rbac)]);
@@ -166,7 +177,7 @@ export class App {
       follower: this.follower,
       authenticator: new RequestAuthenticator(tokenAuthenticator),
       authorizer: this.authorizer,
-      reader: this.store.read,
+      cache: this.cache,
       log,
       discovery: { issuer, jwksURI: options.jwksURI ?? `${issuer}/openid/v1/jwks` },
       http: {

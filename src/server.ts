@@ -20,14 +20,15 @@ import { useOidcDiscovery, type DiscoveryOptions } from './http/oidc.js';
 import type { Logger } from './log.js';
 import { ObjectLoader } from './registry/loader.js';
 import { schema } from './schema.js';
-import type { StoreReader } from './store/store.js';
+import type { ObjectCache } from './cache/objects.js';
 
 export interface ServerDeps {
   services: Services;
   follower: ChangeFollower;
   authenticator: RequestAuthenticator;
   authorizer: Authorizer;
-  reader: StoreReader;
+  /** The watch cache nested fields read from. */
+  cache: ObjectCache;
   log: Logger;
   discovery: DiscoveryOptions;
   /** True once migrations ran and the policy engine loaded. */
@@ -90,17 +91,17 @@ function maskError(log: Logger) {
 }
 
 /** What a request's resolvers receive, once its caller is known. */
-export function requestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' | 'reader'>, user: UserInfo): Context {
+export function requestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' | 'cache'>, user: UserInfo): Context {
   return {
     ...deps.services,
     user,
     authz: new RequestAuthorizer(user, deps.authorizer),
-    objects: new ObjectLoader(deps.reader),
+    objects: new ObjectLoader(deps.cache),
   };
 }
 
 /** The last request plugin: the context resolvers receive, for the caller the plugins before settled on. */
-function useRequestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' | 'reader'>): Plugin<RequestContext> {
+function useRequestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' | 'cache'>): Plugin<RequestContext> {
   return {
     onContextBuilding({ context, extendContext }) {
       extendContext(requestContext(deps, context.user!));

@@ -8,7 +8,7 @@ import { isQualifiedName, isValidLabelValue } from '../validation/names.js';
 
 type Operator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
 
-interface Requirement {
+export interface Requirement {
   key: string;
   operator: Operator;
   values: string[];

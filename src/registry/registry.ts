@@ -19,6 +19,7 @@ import { field, type ErrorList } from '../validation/field.js';
 import { validateObjectMeta } from '../validation/objectmeta.js';
 import { validateStorage } from '../validation/storage.js';
 import type { Strategies, Strategy } from './strategy.js';
+import type { ObjectCache } from '../cache/objects.js';
 import type { Selector } from '../labels/selector.js';
 import { dict, jsonEqual } from '../util/maps.js';
 import { generateName } from '../util/names.js';
@@ -69,30 +70,32 @@ function bodyOf(obj: KubeObject): Record<string, unknown> {
 }
 
 export class Registry {
+  /** @param cache the watch cache reads are served from (writes read the database, in their transaction) */
   constructor(
     private readonly store: ObjectStore,
     private readonly follower: ChangeFollower,
     private readonly strategies: Strategies,
     private readonly admission: AdmissionPlugin[],
+    private readonly cache: ObjectCache,
   ) {}
 
   /** @throws NOT_FOUND */
   async get<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind[K]> {
-    const obj = await this.store.read.get(kind, namespace, name);
+    const obj = this.cache.get(kind, namespace, name);
     if (!obj) throw notFound(kind, name);
     return obj;
   }
 
-  find<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind[K] | null> {
-    return this.store.read.get(kind, namespace, name);
+  async find<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind[K] | null> {
+    return this.cache.get(kind, namespace, name);
   }
 
-  list<K extends Kind>(kind: K, options: ListOptions): Promise<ListPage<ObjectOfKind[K]>> {
-    return this.store.read.list(kind, options);
+  async list<K extends Kind>(kind: K, options: ListOptions): Promise<ListPage<ObjectOfKind[K]>> {
+    return this.cache.list(kind, options);
   }
 
-  count(kind: Kind, options: { namespace?: string; selector?: Selector }): Promise<number> {
-    return this.store.read.count(kind, options);
+  async count(kind: Kind, options: { namespace?: string; selector?: Selector }): Promise<number> {
+    return this.cache.count(kind, options);
   }
 
   /**

@@ -138,7 +138,7 @@ describe('authorization coverage', () => {
 
     const run = async (source: string, variables: Record<string, unknown> = {}) => {
       const ctx = requestContext(
-        { authorizer: t.app.authorizer, services: t.app.services, reader: t.app.store.read },
+        { authorizer: t.app.authorizer, services: t.app.services, cache: t.app.cache },
         adminUser(),
       );
       const result = await execute({ schema, document: parse(source), contextValue: ctx, variableValues: variables });

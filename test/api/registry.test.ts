@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionPlugin } from '../../src/admission/plugin.js';
 import type { Secret } from '../../src/apis/core.js';
+import { ObjectCache } from '../../src/cache/objects.js';
 import { ChangeFollower } from '../../src/changelog/follower.js';
 import { createLogger } from '../../src/log.js';
 import { Registry } from '../../src/registry/registry.js';
@@ -68,8 +69,10 @@ describe.each(ENGINES)('the write pipeline (%s)', (engine) => {
     db = await createTestDatabase(engine);
     const store = new ObjectStore(db.database);
     follower = new ChangeFollower(store, db.database, createLogger('silent'));
+    const cache = new ObjectCache();
+    follower.register(cache);
     await follower.start();
-    registry = new Registry(store, follower, recorded, [recorder]);
+    registry = new Registry(store, follower, recorded, [recorder], cache);
     await registry.create('Namespace', '', { metadata: { name: 'p' } }, { user: CONTROLLER_USER });
   });
   afterAll(async () => {
