@@ -56,7 +56,8 @@ describe('http', () => {
       // every query now fails inside the driver (reads come from memory: writes show it)
       await t.db.database.close();
       const res = await t.gql(
-        'mutation { a: createNamespace(input: { metadata: { name: "a" } }) { id } b: deleteNamespace(name: "x") { id } }',
+        'mutation { a: createNamespace(input: { metadata: { name: "a" } }) { id } ' +
+          'b: deleteNamespace(name: "x") { id } }',
       );
       expect(res.status).toBe(200);
       expect(res.errors).toEqual([
