@@ -25,7 +25,7 @@ import { RbacAuthorizer } from './authz/rbac/authorizer.js';
 import { reconcileBootstrapPolicy } from './controllers/bootstrapPolicy.js';
 import { RbacIndex } from './authz/rbac/index.js';
 import { ObjectCache } from './cache/objects.js';
-import { ChangeFollower } from './changelog/follower.js';
+import { ChangeFollower, type Informer } from './changelog/follower.js';
 import type { Services } from './context.js';
 import type { Controller } from './controllers/controller.js';
 import { IssuedTokensController } from './controllers/issuedTokens.js';
@@ -64,6 +64,8 @@ export interface AppOptions {
   /** Off in tests that need to watch what controllers would otherwise change. */
   controllers?: boolean;
   pollIntervalMs?: number;
+  /** More consumers of the change log, registered after Keyway's own (tests inject failures with these). */
+  informers?: Informer[];
   /** The HTTP surface's limits and browser policy (defaults: 3 MiB bodies, no anonymous introspection, no CORS). */
   http?: Partial<HttpOptions>;
 }
@@ -172,6 +174,7 @@ export class App {
         ]
       : [];
     for (const controller of this.controllers) this.follower.register(controller.informer);
+    for (const informer of options.informers ?? []) this.follower.register(informer);
     this.server = createServer({
       services: this.services,
       follower: this.follower,
@@ -187,6 +190,7 @@ export class App {
       },
       ready: () => this.ready,
       ping: () => database.ping(),
+      behind: () => this.follower.behind,
     });
   }
 

@@ -35,6 +35,8 @@ export interface ServerDeps {
   ready: () => boolean;
   /** Whether the database answers now (`Database.ping`); never throws. */
   ping: () => Promise<boolean>;
+  /** In-memory consumers of the change log waiting to be relisted, and why. */
+  behind: () => { name: string; reason: string }[];
   http: HttpOptions;
 }
 
@@ -113,19 +115,32 @@ function useRequestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' | 'c
 const PING_CACHE_MS = 1000;
 
 /**
- * Ready: started, and the database answered a ping of the last second. Requests within that
- * second share one ping (in flight or answered), so probes under load add one query a second.
+ * Ready: started, the database answered a ping of the last second, and no consumer of the change
+ * log is waiting to be relisted. Requests within that second share one ping (in flight or
+ * answered), so probes under load add one query a second. The answer lists each check as
+ * kube-apiserver's `/readyz?verbose` does (`[+]name ok`, `[-]name failed: reason`).
  */
-function readiness(deps: Pick<ServerDeps, 'ready' | 'ping'>): () => boolean | Promise<boolean> {
+function readiness(deps: Pick<ServerDeps, 'ready' | 'ping' | 'behind'>): () => Promise<Response> {
   let answer: Promise<boolean> | undefined;
   let askedAt = 0;
-  return () => {
-    if (!deps.ready()) return false;
-    if (!answer || Date.now() - askedAt >= PING_CACHE_MS) {
-      askedAt = Date.now();
-      answer = deps.ping();
+  return async () => {
+    const checks: [string, string | null][] = [];
+    const started = deps.ready();
+    checks.push(['started', started ? null : 'not yet']);
+    if (started) {
+      if (!answer || Date.now() - askedAt >= PING_CACHE_MS) {
+        askedAt = Date.now();
+        answer = deps.ping();
+      }
+      checks.push(['database', (await answer) ? null : 'does not answer']);
     }
-    return answer;
+    for (const { name, reason } of deps.behind()) checks.push([`informer ${name}`, `relisting (${reason})`]);
+    const ok = checks.every(([, failure]) => failure === null);
+    const lines = checks.map(([name, failure]) =>
+      failure === null ? `[+]${name} ok` : `[-]${name} failed: ${failure}`,
+    );
+    const body = `${lines.join('\n')}\nreadyz check ${ok ? 'passed' : 'failed'}\n`;
+    return new Response(body, { status: ok ? 200 : 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   };
 }
 
