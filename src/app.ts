@@ -31,6 +31,8 @@ import type { Controller } from './controllers/controller.js';
 import { IssuedTokensController } from './controllers/issuedTokens.js';
 import { ensureNamespace, NamespaceController } from './controllers/namespaces.js';
 import { DefaultServiceAccountController } from './controllers/serviceAccounts.js';
+import { Leadership } from './controllers/leadership.js';
+import { RetentionController, type RetentionOptions } from './controllers/retention.js';
 import { TokensController } from './controllers/tokens.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './log.js';
@@ -44,6 +46,9 @@ import { TokenIssuer } from './tokens/request.js';
 import { TokenRevoker } from './tokens/revocation.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
 import { SYSTEM_NAMESPACES } from './apis/wellknown.js';
+import { LOCKS } from './db/locks.js';
+
+const DEFAULT_RETENTION: RetentionOptions = { windowMs: 15 * 60_000, keep: 10_000, everyMs: 60_000 };
 
 export interface AppOptions {
   database: Database;
@@ -64,6 +69,10 @@ export interface AppOptions {
   /** Off in tests that need to watch what controllers would otherwise change. */
   controllers?: boolean;
   pollIntervalMs?: number;
+  /** Change-log retention (defaults: 15 minutes, at least the newest 10,000 changes, checked every minute). */
+  retention?: Partial<RetentionOptions>;
+  /** How often a replica checks (or tries to take) the cleanup controllers' lease (default 2 s). */
+  leaseCheckMs?: number;
   /** More consumers of the change log, registered after Keyway's own (tests inject failures with these). */
   informers?: Informer[];
   /** The HTTP surface's limits and browser policy (defaults: 3 MiB bodies, no anonymous introspection, no CORS). */
@@ -89,6 +98,10 @@ export class App {
   readonly services: Services;
   readonly server: KeywayServer;
   readonly controllers: Controller[];
+  private readonly convergers: Controller[];
+  private readonly cleanups: Controller[];
+  /** Whether this replica runs the cleanup controllers (one replica at a time does). */
+  readonly leadership: Leadership;
   private ready = false;
 
   /** Reads the files the options name (token file, external issuers, root CA), then builds. */
@@ -165,14 +178,32 @@ export class App {
       authorizer: this.authorizer,
       rbac: this.rbac,
     };
-    this.controllers = controllersOn
+    // converging reconcilers run on every replica; cleanup runs on the one that leads
+    this.convergers = controllersOn
       ? [
           new NamespaceController(this.registry, this.store, log),
           new DefaultServiceAccountController(this.registry, this.store.read, log),
-          tokensController,
-          new IssuedTokensController(this.registry, this.store, this.keys, log),
         ]
       : [];
+    this.cleanups = controllersOn
+      ? [
+          tokensController,
+          new IssuedTokensController(this.registry, this.store, this.keys, log),
+          new RetentionController(this.store, { ...DEFAULT_RETENTION, ...options.retention }, log),
+        ]
+      : [];
+    this.controllers = [...this.convergers, ...this.cleanups];
+    this.leadership = new Leadership(
+      database.lease(LOCKS.leader),
+      log,
+      async () => {
+        for (const controller of this.cleanups) await controller.start();
+      },
+      async () => {
+        for (const controller of this.cleanups) await controller.pause();
+      },
+      options.leaseCheckMs,
+    );
     for (const controller of this.controllers) this.follower.register(controller.informer);
     for (const informer of options.informers ?? []) this.follower.register(informer);
     this.server = createServer({
@@ -203,9 +234,11 @@ export class App {
     await this.follower.start();
     for (const name of SYSTEM_NAMESPACES) await ensureNamespace(this.registry, name);
     await reconcileBootstrapPolicy(this.registry, this.options.log);
-    for (const controller of this.controllers) await controller.start();
-    // The system namespaces and their default ServiceAccounts exist before the first request.
-    await this.idle();
+    for (const controller of this.convergers) await controller.start();
+    if (this.cleanups.length) await this.leadership.start();
+    // The system namespaces and their default ServiceAccounts exist before the first request
+    // (cleanup is not waited for: it may keep failing without making this replica unfit to serve).
+    for (let pass = 0; pass < 3; pass++) for (const controller of this.convergers) await controller.idle();
     this.ready = true;
   }
 
@@ -216,6 +249,7 @@ export class App {
 
   async stop(): Promise<void> {
     this.ready = false;
+    if (this.cleanups.length) await this.leadership.stop();
     for (const controller of this.controllers) await controller.stop();
     await this.follower.stop();
     await this.keys.stop();

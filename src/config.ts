@@ -41,6 +41,9 @@ export interface Config {
   publicIntrospection: boolean;
   /** Browser origins allowed by CORS; none: no CORS headers at all. */
   corsOrigins: string[];
+  /** How long the change log keeps a change, in ms, and how many of the newest it keeps regardless. */
+  changelogRetentionMs: number;
+  changelogKeep: number;
 }
 
 /** A Go duration (`24h`, `1h30m`, `90s`) or a number of seconds, in seconds. */
@@ -92,6 +95,17 @@ const EnvSchema = z.object({
   KEYWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYWAY_MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES),
   KEYWAY_PUBLIC_INTROSPECTION: z.enum(['true', 'false']).default('false'),
+  KEYWAY_CHANGELOG_RETENTION: nonEmpty.default('15m').transform((v, ctx) => {
+    try {
+      const seconds = parseDurationSeconds(v);
+      if (seconds < 1) ctx.addIssue({ code: 'custom', message: 'must be at least 1s' });
+      return seconds * 1000;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  KEYWAY_CHANGELOG_KEEP: z.coerce.number().int().min(0).default(10_000),
   KEYWAY_CORS_ORIGINS: z
     .string()
     .optional()
@@ -163,5 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRequestBodyBytes: e.KEYWAY_MAX_REQUEST_BODY_BYTES,
     publicIntrospection: e.KEYWAY_PUBLIC_INTROSPECTION === 'true',
     corsOrigins: e.KEYWAY_CORS_ORIGINS,
+    changelogRetentionMs: e.KEYWAY_CHANGELOG_RETENTION,
+    changelogKeep: e.KEYWAY_CHANGELOG_KEEP,
   };
 }

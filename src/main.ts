@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     oidcIssuersFile: config.oidcIssuersFile,
     rootCAFile: config.rootCAFile,
     jwksURI: config.jwksURI,
+    retention: { windowMs: config.changelogRetentionMs, keep: config.changelogKeep },
     http: {
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       publicIntrospection: config.publicIntrospection,

@@ -48,6 +48,7 @@ export abstract class Controller {
   /** Brings one key to its desired state; throws to be retried. */
   protected abstract reconcile(key: string): Promise<void>;
 
+  /** Starts reconciling (again, after `pause`): everything once, then what changes. */
   async start(): Promise<void> {
     this.running = true;
     await this.resync();
@@ -67,6 +68,13 @@ export abstract class Controller {
   /** Resolves when the controller has nothing left to do (start-up, before ready; tests). */
   idle(): Promise<void> {
     return this.queue.idle();
+  }
+
+  /** Stops reconciling until `start` (a replica that lost the lead): what is queued is dropped. */
+  async pause(): Promise<void> {
+    clearInterval(this.timer);
+    this.running = false;
+    await this.queue.clear();
   }
 
   async stop(): Promise<void> {

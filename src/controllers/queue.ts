@@ -30,6 +30,16 @@ export class WorkQueue {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Drops what is queued or waiting for a retry, and waits for the key in hand. */
+  async clear(): Promise<void> {
+    this.pending.clear();
+    this.failures.clear();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.working;
+    this.notifyIdle();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.pending.clear();

@@ -2,7 +2,8 @@
  * Legacy token Secrets (`pkg/controller/serviceaccount/tokens_controller.go`, current version):
  * nothing is ever created for an account; a Secret of type service-account-token that names an
  * account is filled in (token, namespace, ca.crt, uid annotation), deleted if its account is
- * gone, and deleted with its account. Also records when a legacy token was last used.
+ * gone, and deleted with its account (on the leading replica: see leadership.ts). Also records,
+ * on any replica, when a legacy token was last used.
  */
 import type { Secret } from '../apis/core.js';
 import { CONTROLLER_USER } from '../authn/identity.js';
@@ -15,6 +16,7 @@ import { legacyClaims } from '../tokens/claims.js';
 import { signJwt } from '../tokens/jwt.js';
 import type { KeyRing } from '../tokens/keys.js';
 import { Controller } from './controller.js';
+import { WorkQueue } from './queue.js';
 import { jsonEqual } from '../util/maps.js';
 import {
   LEGACY_TOKEN_LAST_USED_LABEL,
@@ -31,6 +33,9 @@ function isTokenSecret(obj: { kind: string; type?: unknown }): boolean {
 }
 
 export class TokensController extends Controller {
+  /** Last-used marks, written by whichever replica saw the use (the controller itself may not run here). */
+  private readonly uses: WorkQueue;
+
   constructor(
     private readonly registry: Registry,
     private readonly store: ObjectStore,
@@ -39,11 +44,20 @@ export class TokensController extends Controller {
     log: Logger,
   ) {
     super('tokens', ['Secret', 'ServiceAccount'], log);
+    this.uses = new WorkQueue('tokens-last-used', (key) => this.reconcile(key), log);
   }
 
   /** For the legacy authenticator: note a use, written off the request's path. */
   recordUse(namespace: string, secret: string, today: string): void {
-    this.queue.add(JSON.stringify(['used', namespace, secret, today]));
+    this.uses.add(JSON.stringify(['used', namespace, secret, today]));
+  }
+
+  override async idle(): Promise<void> {
+    await Promise.all([super.idle(), this.uses.idle()]);
+  }
+
+  override async stop(): Promise<void> {
+    await Promise.all([super.stop(), this.uses.stop()]);
   }
 
   protected keysFor(change: Change): string[] {

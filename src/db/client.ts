@@ -14,6 +14,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from './schema.js';
+import { LOCKS } from './locks.js';
 
 type Schema = typeof schema;
 /** A drizzle database or a transaction on it: both run queries. */
@@ -51,9 +52,21 @@ export interface Database {
   ping(): Promise<boolean>;
   /** Calls `onPayload` for each NOTIFY on `channel` (after the sender commits). */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** A lease on an advisory lock, held by one replica at a time (see Lease). */
+  lease(key: number): Lease;
   close(): Promise<void>;
   /** PGlite only: the data directory as a tarball, to start other databases from (tests). */
   snapshot?(): Promise<Blob>;
+}
+
+/**
+ * Leadership among replicas: a session-level advisory lock on a connection of its own. Whoever
+ * holds it leads; if that connection dies, so does the lock, and another replica takes it.
+ */
+export interface Lease {
+  /** Holds the lock, taking it if free: true while this replica holds it. Never throws. */
+  hold(): Promise<boolean>;
+  release(): Promise<void>;
 }
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -64,9 +77,6 @@ const ANALYZE_EVERY = 5_000;
 
 /** How long a ping waits for `select 1`. */
 const PING_TIMEOUT_MS = 1000;
-
-/** An arbitrary fixed key: only one migrator at a time per database. */
-const MIGRATION_LOCK = 4_242_001;
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.engine === 'pglite' ? openPglite(target) : openPostgres(target);
@@ -100,6 +110,8 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob; analyz
     },
     // in this process: it answers while it is open
     ping: async () => !client.closed,
+    // one process owns the database: it always leads
+    lease: () => ({ hold: async () => !client.closed, release: async () => {} }),
     async listen(channel, onPayload) {
       const unsubscribe = await client.listen(channel, onPayload);
       return async () => {
@@ -136,10 +148,10 @@ async function openPostgres(target: { url: string; maxConnections?: number }): P
       // A dedicated single connection, serialised across replicas by an advisory lock.
       const one = postgres(target.url, { ...options, max: 1 });
       try {
-        await one`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        await one`select pg_advisory_lock(${LOCKS.migration})`;
         await migratePostgres(drizzlePostgres({ client: one }), { migrationsFolder: MIGRATIONS_FOLDER });
         await one`analyze objects, changes`;
-        await one`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+        await one`select pg_advisory_unlock(${LOCKS.migration})`;
       } finally {
         await one.end();
       }
@@ -163,6 +175,26 @@ async function openPostgres(target: { url: string; maxConnections?: number }): P
       listener ??= postgres(target.url, { ...options, max: 1 });
       const { unlisten } = await listener.listen(channel, onPayload);
       return unlisten;
+    },
+    lease(key) {
+      const one = postgres(target.url, { ...options, max: 1 });
+      return {
+        async hold() {
+          try {
+            // still held on this session (a reconnect is a new session, which holds nothing)?
+            const [held] = await one`select exists(select 1 from pg_locks where locktype = 'advisory' and granted
+              and pid = pg_backend_pid() and classid = 0 and objid = ${key} and objsubid = 1) as ok`;
+            if (held.ok) return true;
+            const [taken] = await one`select pg_try_advisory_lock(${key}) as ok`;
+            return taken.ok === true;
+          } catch {
+            return false;
+          }
+        },
+        async release() {
+          await one.end({ timeout: 1 });
+        },
+      };
     },
     async close() {
       await listener?.end({ timeout: 1 });

@@ -5,9 +5,9 @@
 import { eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { signingKeys } from '../db/schema.js';
+import { LOCKS } from '../db/locks.js';
 
 export const SIGNING_KEYS_CHANNEL = 'keyway_signing_keys';
-const KEYS_LOCK = 4_242_003;
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type NewSigningKey = Omit<SigningKeyRow, 'createdAt' | 'retiredAt'>;
@@ -25,7 +25,7 @@ export class SigningKeyStore {
    */
   async install(key: NewSigningKey, options: { onlyIfNone: boolean }): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${KEYS_LOCK})`);
+      await tx.execute(sql`select pg_advisory_xact_lock(${LOCKS.signingKeys})`);
       const [known] = await tx.select({ kid: signingKeys.kid }).from(signingKeys).where(eq(signingKeys.kid, key.kid));
       if (known) return false;
       const [active] = await tx.select({ kid: signingKeys.kid }).from(signingKeys).where(isNull(signingKeys.retiredAt));
@@ -41,7 +41,7 @@ export class SigningKeyStore {
   async remove(kids: string[]): Promise<void> {
     if (kids.length === 0) return;
     await this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${KEYS_LOCK})`);
+      await tx.execute(sql`select pg_advisory_xact_lock(${LOCKS.signingKeys})`);
       for (const kid of kids) {
         await tx.delete(signingKeys).where(sql`${signingKeys.kid} = ${kid} and ${signingKeys.retiredAt} is not null`);
       }

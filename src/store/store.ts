@@ -6,7 +6,7 @@
  * Writes take a transaction-scoped advisory lock before drawing a resourceVersion, so commits
  * happen in resourceVersion order: a follower that has seen N has seen everything below N.
  */
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { KubeObject, ObjectMeta } from '../apis/meta.js';
 import { formatTime } from '../apis/meta.js';
 import { KINDS, type Kind, type ObjectOfKind } from '../apis/kinds.js';
@@ -14,9 +14,9 @@ import { rows, type Database, type Executor } from '../db/client.js';
 import { changelogState, changes, objects } from '../db/schema.js';
 import type { Selector } from '../labels/selector.js';
 import { isStorable } from '../validation/storage.js';
+import { LOCKS } from '../db/locks.js';
 
 export const CHANGES_CHANNEL = 'keyway_changes';
-const WRITE_LOCK = 4_242_002;
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -357,7 +357,7 @@ export class StoreTransaction extends StoreReader {
   /** Serialises writers, so resourceVersions commit in order; taken at the first write. */
   private async lock(): Promise<void> {
     if (this.locked) return;
-    await this.exec.execute(sql`select pg_advisory_xact_lock(${WRITE_LOCK})`);
+    await this.exec.execute(sql`select pg_advisory_xact_lock(${LOCKS.writes})`);
     this.locked = true;
   }
 
@@ -486,5 +486,51 @@ export class ObjectStore {
         if (attempt >= 3 || !isRetryable(err)) throw err;
       }
     }
+  }
+
+  /**
+   * Retention of the change log: removes the changes older than `olderThanMs`, keeping at least
+   * the newest `keep`, and records the new horizon in the same transaction (a follower behind it
+   * must relist; a watch from before it is GONE). A kept change older than the window keeps no
+   * Secret data: a deleted Secret's values do not outlive the window in the log.
+   */
+  async trimChanges(
+    olderThanMs: number,
+    keep: number,
+  ): Promise<{ removed: number; horizon: number; redacted: number }> {
+    return this.db.transaction(async (tx) => {
+      const exec = tx as unknown as Executor;
+      const before = new Date(Date.now() - olderThanMs);
+      const [bounds] = await rows<{ old: string | null; kept: string | null }>(
+        exec,
+        sql`select
+              (select max(${changes.resourceVersion}) from ${changes}
+                where ${changes.createdAt} < ${before.toISOString()}::timestamptz) as old,
+              (select ${changes.resourceVersion} from ${changes} order by ${changes.resourceVersion} desc
+                offset ${keep} limit 1) as kept`,
+      );
+      const bound = bounds.old === null || bounds.kept === null ? 0 : Math.min(Number(bounds.old), Number(bounds.kept));
+      let removed = 0;
+      if (bound > 0) {
+        const gone = await exec
+          .delete(changes)
+          .where(lte(changes.resourceVersion, bound))
+          .returning({ rv: changes.resourceVersion });
+        removed = gone.length;
+        await exec
+          .insert(changelogState)
+          .values({ key: 'horizon', resourceVersion: bound })
+          .onConflictDoUpdate({
+            target: changelogState.key,
+            set: { resourceVersion: sql`greatest(${changelogState.resourceVersion}, ${bound})` },
+          });
+      }
+      const redacted = await exec
+        .update(changes)
+        .set({ object: sql`${changes.object} #- '{data}'` })
+        .where(and(eq(changes.kind, 'Secret'), lt(changes.createdAt, before), sql`${changes.object} ? 'data'`))
+        .returning({ rv: changes.resourceVersion });
+      return { removed, horizon: await new StoreReader(exec).horizon(), redacted: redacted.length };
+    });
   }
 }
