@@ -51,7 +51,8 @@ describe.each(ENGINES)('change-log retention (%s)', (engine) => {
 
   it("keeps no Secret's data in the log past the window", async () => {
     await t.ok(
-      'mutation { createSecret(namespace: "ret", input: { metadata: { name: "gone" }, stringData: { pin: "4711" } }) { id } }',
+      'mutation { createSecret(namespace: "ret", input: { metadata: { name: "gone" }, ' +
+        'stringData: { pin: "4711" } }) { id } }',
     );
     await t.ok('mutation { deleteSecret(namespace: "ret", name: "gone") { id } }');
     const recent = (await t.app.store.read.changesAfter(0, 100)).filter((c) => c.kind === 'Secret');
