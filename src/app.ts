@@ -44,6 +44,7 @@ import { ObjectStore } from './store/store.js';
 import { KeyRing } from './tokens/keys.js';
 import { TokenIssuer } from './tokens/request.js';
 import { TokenRevoker } from './tokens/revocation.js';
+import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './watch/hub.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
 import { SYSTEM_NAMESPACES } from './apis/wellknown.js';
 import { LOCKS } from './db/locks.js';
@@ -73,6 +74,8 @@ export interface AppOptions {
   retention?: Partial<RetentionOptions>;
   /** How often a replica checks (or tries to take) the cleanup controllers' lease (default 2 s). */
   leaseCheckMs?: number;
+  /** Watch buffers, bookmarks and re-authorization (defaults: 10,000 events, 30 s, 1 s). */
+  watch?: Partial<WatchOptions>;
   /** More consumers of the change log, registered after Keyway's own (tests inject failures with these). */
   informers?: Informer[];
   /** The HTTP surface's limits and browser policy (defaults: 3 MiB bodies, no anonymous introspection, no CORS). */
@@ -177,6 +180,7 @@ export class App {
       keys: this.keys,
       authorizer: this.authorizer,
       rbac: this.rbac,
+      watches: new WatchHub(this.follower, this.cache, this.store.read, { ...DEFAULT_WATCH_OPTIONS, ...options.watch }),
     };
     // converging reconcilers run on every replica; cleanup runs on the one that leads
     this.convergers = controllersOn

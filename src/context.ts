@@ -9,6 +9,7 @@ import type { Registry } from './registry/registry.js';
 import type { KeyRing } from './tokens/keys.js';
 import type { TokenIssuer } from './tokens/request.js';
 import type { TokenRevoker } from './tokens/revocation.js';
+import type { WatchHub } from './watch/hub.js';
 
 /** The long-lived parts a request's context is made from. */
 export interface Services {
@@ -22,6 +23,8 @@ export interface Services {
   authorizer: Authorizer;
   /** The RBAC objects as authorization sees them (rules reviews, who can). */
   rbac: RbacIndex;
+  /** Watch streams. */
+  watches: WatchHub;
 }
 
 export interface Context extends Services {

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'INVALID'
   | 'BAD_REQUEST'
+  | 'GONE'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 interface Cause {
@@ -81,4 +83,14 @@ export function badRequest(message: string): ApiError {
 
 export function unauthenticated(message = 'Unauthorized'): ApiError {
   return new ApiError('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
+}
+
+/** `410 Gone`: a watch from a resourceVersion older than the retained change log (Kubernetes' wording). */
+export function gone(resourceVersion: number, oldest: number): ApiError {
+  return new ApiError('GONE', `too old resource version: ${resourceVersion} (${oldest})`);
+}
+
+/** The server cannot do this now (the database does not answer, a watcher fell behind); try again. */
+export function unavailable(message: string): ApiError {
+  return new ApiError('UNAVAILABLE', message);
 }

@@ -13,6 +13,7 @@ import './resources/tokenrequest/schema.js';
 import './resources/authentication/schema.js';
 import './resources/signingkey/schema.js';
 import './resources/authorization/schema.js';
+import './resources/watch/schema.js';
 import './resources/common/node.js';
 
 builder.queryType({});

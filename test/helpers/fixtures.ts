@@ -67,13 +67,14 @@ export async function roleBinding(t: TestApp, ns: string, name: string, roleRef:
 
 let grants = 0;
 
-/** A Role in `ns` with `rules`, bound to User `user`. */
-export async function grant(t: TestApp, ns: string, user: string, rules: object[]): Promise<void> {
+/** A Role in `ns` with `rules`, bound to User `user`; returns the name of both. */
+export async function grant(t: TestApp, ns: string, user: string, rules: object[]): Promise<string> {
   const name = `grant-${++grants}`;
   await role(t, ns, name, rules);
   await roleBinding(t, ns, name, { apiGroup: RBAC, kind: 'Role', name }, [
     { kind: 'User', apiGroup: RBAC, name: user },
   ]);
+  return name;
 }
 
 /** A ClusterRole with `rules`, bound cluster-wide to User `user`. */

@@ -43,7 +43,7 @@ function decodeCursor(cursor: string | null | undefined): ObjectKey | undefined 
   throw badRequest(`invalid cursor ${JSON.stringify(cursor)}`);
 }
 
-function parseLabelSelector(text: string | null | undefined): Selector | undefined {
+export function parseLabelSelector(text: string | null | undefined): Selector | undefined {
   if (!text) return undefined;
   try {
     return parseSelector(text);
