@@ -251,6 +251,12 @@ export class App {
     for (let pass = 0; pass < 3; pass++) for (const controller of this.controllers) await controller.idle();
   }
 
+  /** The start of a shutdown: unready, and every watch ended (its stream completes cleanly). */
+  drain(): void {
+    this.ready = false;
+    this.services.watches.closeAll();
+  }
+
   async stop(): Promise<void> {
     this.ready = false;
     if (this.cleanups.length) await this.leadership.stop();

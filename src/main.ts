@@ -4,7 +4,11 @@ import { App } from './app.js';
 import { resolveAdminToken } from './authn/bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
+import { attachWebSocket } from './http/websocket.js';
 import { createLogger } from './log.js';
+
+/** How long a shutdown waits for requests in flight before closing their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -39,6 +43,7 @@ async function main(): Promise<void> {
   await app.start();
 
   const http = createServer(app.server);
+  const closeWebSocket = attachWebSocket(http, app.server);
   http.listen(config.port, config.host, () => {
     log.info(
       { database: config.databaseDescription },
@@ -46,10 +51,22 @@ async function main(): Promise<void> {
     );
   });
 
+  // SIGTERM: unready, no new connections, every watch ended cleanly (its stream completes), the
+  // requests in flight answered (up to a grace period), then everything stopped.
+  let stopping = false;
   const shutdown = async () => {
-    http.close();
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down: draining requests and ending watches');
+    const drained = new Promise<void>((resolve) => http.close(() => resolve()));
+    app.drain();
+    await closeWebSocket();
+    const grace = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    await drained;
+    clearTimeout(grace);
     await app.stop();
     await database.close();
+    log.info('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

@@ -22,7 +22,7 @@ import { type ApiError, gone, unavailable } from '../errors.js';
 import { matches, type Selector } from '../labels/selector.js';
 import type { Change, StoreReader } from '../store/store.js';
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
 export interface WatchEvent {
   type: WatchEventType;
@@ -72,6 +72,7 @@ const PAGE = 500;
 
 export class WatchHub {
   private open = 0;
+  private readonly controls = new Set<Control>();
 
   constructor(
     private readonly follower: ChangeFollower,
@@ -79,6 +80,14 @@ export class WatchHub {
     private readonly reader: StoreReader,
     private readonly options: WatchOptions = DEFAULT_WATCH_OPTIONS,
   ) {}
+
+  /** Ends every watch (a shutdown): each stream completes after the events it was given. */
+  closeAll(): void {
+    for (const control of this.controls) {
+      control.closed = true;
+      control.wake?.();
+    }
+  }
 
   /** Watch streams open now. */
   get watchers(): number {
@@ -92,6 +101,7 @@ export class WatchHub {
    */
   watch(request: WatchRequest): AsyncIterableIterator<WatchEvent | WatchEnd> {
     const control: Control = { closed: false };
+    this.controls.add(control);
     const events = this.run(request, control);
     return {
       [Symbol.asyncIterator]() {
@@ -202,6 +212,7 @@ export class WatchHub {
       }
     } finally {
       this.open--;
+      this.controls.delete(control);
       unsubscribe();
     }
   }

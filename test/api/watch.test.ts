@@ -33,12 +33,16 @@ describe.each(ENGINES)('watch (%s)', (engine) => {
     subscribe((path, init) => app.fetch(path, init), WATCH, variables, tok);
   const create = (name: string, labels: Record<string, string> = {}) =>
     t.ok(
-      'mutation ($n: String!, $l: StringMap) { createServiceAccount(namespace: "w", input: { metadata: { name: $n, labels: $l } }) { metadata { resourceVersion } } }',
+      'mutation ($n: String!, $l: StringMap) { createServiceAccount(namespace: ' +
+        '"w", input: { metadata: { name: $n, labels: $l } }) { metadata ' +
+        '{ resourceVersion } } }',
       { n: name, l: labels },
     );
   const relabel = (name: string, labels: Record<string, string>) =>
     t.ok(
-      'mutation ($n: String!, $l: StringMap) { updateServiceAccount(namespace: "w", input: { metadata: { name: $n, labels: $l } }) { metadata { resourceVersion } } }',
+      'mutation ($n: String!, $l: StringMap) { updateServiceAccount(namespace: ' +
+        '"w", input: { metadata: { name: $n, labels: $l } }) { metadata ' +
+        '{ resourceVersion } } }',
       { n: name, l: labels },
     );
   const remove = (name: string) =>
