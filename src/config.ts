@@ -44,6 +44,8 @@ export interface Config {
   /** How long the change log keeps a change, in ms, and how many of the newest it keeps regardless. */
   changelogRetentionMs: number;
   changelogKeep: number;
+  /** After SIGTERM, how long it stays listening while unready, so load balancers stop sending to it. */
+  shutdownDelayMs: number;
 }
 
 /** A Go duration (`24h`, `1h30m`, `90s`) or a number of seconds, in seconds. */
@@ -106,6 +108,14 @@ const EnvSchema = z.object({
     }
   }),
   KEYWAY_CHANGELOG_KEEP: z.coerce.number().int().min(0).default(10_000),
+  KEYWAY_SHUTDOWN_DELAY: nonEmpty.default('2s').transform((v, ctx) => {
+    try {
+      return parseDurationSeconds(v) * 1000;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   KEYWAY_CORS_ORIGINS: z
     .string()
     .optional()
@@ -179,5 +189,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.KEYWAY_CORS_ORIGINS,
     changelogRetentionMs: e.KEYWAY_CHANGELOG_RETENTION,
     changelogKeep: e.KEYWAY_CHANGELOG_KEEP,
+    shutdownDelayMs: e.KEYWAY_SHUTDOWN_DELAY,
   };
 }

@@ -1,5 +1,6 @@
 /** config → database → migrate → admin token → app → start → listen; and shutdown on SIGINT/SIGTERM. */
 import { createServer } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { App } from './app.js';
 import { resolveAdminToken } from './authn/bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -44,6 +45,18 @@ async function main(): Promise<void> {
 
   const http = createServer(app.server);
   const closeWebSocket = attachWebSocket(http, app.server);
+  // requests being served, so that a shutdown can wait for them (and close idle connections after)
+  let serving = 0;
+  let stopping = false;
+  http.prependListener('request', (_req, res) => {
+    serving++;
+    // while draining, no connection is kept for another request: the client opens a new one elsewhere
+    if (stopping) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      serving--;
+      if (stopping && serving === 0) http.closeIdleConnections();
+    });
+  });
   http.listen(config.port, config.host, () => {
     log.info(
       { database: config.databaseDescription },
@@ -51,15 +64,20 @@ async function main(): Promise<void> {
     );
   });
 
-  // SIGTERM: unready, no new connections, every watch ended cleanly (its stream completes), the
-  // requests in flight answered (up to a grace period), then everything stopped.
-  let stopping = false;
-  const shutdown = async () => {
+  // SIGTERM: unready and every watch ended cleanly (its stream completes); still listening for
+  // KEYWAY_SHUTDOWN_DELAY (kube-apiserver's --shutdown-delay-duration), so load balancers see it
+  // unready and stop sending; then no new connections, the requests in flight answered (up to a
+  // grace period), and everything stopped. Connections close as their requests end
+  // (http.Server.close would also drop idle keep-alive ones at once, racing a request a client is
+  // sending on one). SIGINT (a terminal's Ctrl-C) skips the delay.
+  const shutdown = async (delayMs: number) => {
     if (stopping) return;
     stopping = true;
     log.info('shutting down: draining requests and ending watches');
-    const drained = new Promise<void>((resolve) => http.close(() => resolve()));
     app.drain();
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const drained = new Promise<void>((resolve) => NetServer.prototype.close.call(http, () => resolve()));
+    if (serving === 0) http.closeIdleConnections();
     await closeWebSocket();
     const grace = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
     await drained;
@@ -69,8 +87,8 @@ async function main(): Promise<void> {
     log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(config.shutdownDelayMs));
 }
 
 main().catch((err: unknown) => {

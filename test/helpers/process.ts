@@ -45,7 +45,8 @@ function spawnKeyway(env: Record<string, string>): ChildProcess {
   // `npm start`'s command; the build is current (globalSetup runs it)
   const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', KEYWAY_LOG_LEVEL: 'info', ...env },
+    // tests stop it with SIGTERM: no load balancer to wait for
+    env: { ...process.env, HOST: '127.0.0.1', KEYWAY_LOG_LEVEL: 'info', KEYWAY_SHUTDOWN_DELAY: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
