@@ -6,6 +6,7 @@
  */
 import {
   defaultFieldResolver,
+  type ExecutionResult,
   execute,
   getNamedType,
   GraphQLObjectType,
@@ -16,6 +17,7 @@ import {
   isObjectType,
   parse,
   responsePathAsArray,
+  subscribe,
   type GraphQLNamedType,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,6 +212,26 @@ describe('authorization coverage', () => {
         `} }`,
     );
     await run('mutation { rotateSigningKey { kid } }');
+
+    // A watch: its first event (the Pod, ADDED), then the watch is ended.
+    const ctx = requestContext(
+      { authorizer: t.app.authorizer, services: t.app.services, cache: t.app.cache },
+      adminUser(),
+    );
+    const events = await subscribe({
+      schema,
+      document: parse(
+        `subscription { watch(kind: Pod, namespace: "walk") { type resourceVersion ` +
+          `object { ${selectAll(schema.getType('Node')!)} } } }`,
+      ),
+      contextValue: ctx,
+    });
+    if (!(Symbol.asyncIterator in events)) throw new Error(JSON.stringify(events.errors));
+    const first = (await events.next()).value as ExecutionResult<{ watch: { type: string } }>;
+    await events.return?.();
+    expect(first.errors ?? []).toEqual([]);
+    expect(first.data?.watch.type).toBe('ADDED');
+    for (const entry of ctx.authz.trace) if (entry.decision.allowed) decided.add(key(entry.attributes));
   });
   afterAll(() => t.close());
 
