@@ -12,11 +12,13 @@ import type { Authorizer } from './authz/authorizer.js';
 import { RequestAuthorizer } from './authz/request.js';
 import type { Context, Services } from './context.js';
 import { type RequestContext, useAuthentication } from './http/authentication.js';
+import { isDatabaseUnavailable } from './db/errors.js';
 import { useBodyLimit } from './http/bodyLimit.js';
 import { useImpersonation } from './http/impersonation.js';
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
 import { useAnonymousIntrospection } from './http/introspection.js';
 import { useOidcDiscovery, type DiscoveryOptions } from './http/oidc.js';
+import { useStaleMarker } from './http/stale.js';
 import type { Logger } from './log.js';
 import { ObjectLoader } from './registry/loader.js';
 import { schema } from './schema.js';
@@ -79,6 +81,14 @@ function maskError(log: Logger) {
           });
         }
         return error;
+      }
+      if (isDatabaseUnavailable(original)) {
+        log.warn({ err: original, path: error.path?.join('.') }, 'the database is unavailable');
+        return new GraphQLError('the database is unavailable: try again shortly', {
+          nodes: error.nodes,
+          path: error.path,
+          extensions: { code: 'UNAVAILABLE' },
+        });
       }
       log.error({ err: original, path: error.path?.join('.') }, 'internal error');
       return new GraphQLError('Internal error', {
@@ -155,6 +165,7 @@ export function createServer(deps: ServerDeps): KeywayServer {
     useImpersonation(deps.authorizer) as Plugin,
     useRequestContext(deps) as Plugin,
     useInputErrorsWithoutValues(),
+    useStaleMarker(deps.follower),
     useAnonymousIntrospection(deps.http.publicIntrospection) as Plugin,
   ];
   return createYoga<Record<string, unknown>, Context>({

@@ -63,6 +63,8 @@ export class ChangeFollower {
   private stopped = false;
   /** Relists so far (tests and metrics). */
   relists = 0;
+  /** When reading the log last failed, while it has not succeeded since (the database is away). */
+  private failingSince: Date | null = null;
 
   constructor(
     private readonly store: ObjectStore,
@@ -80,6 +82,14 @@ export class ChangeFollower {
   register(informer: Informer): void {
     if (this.started) throw new Error(`informer ${informer.name} registered after the follower started`);
     this.informers.push({ informer, kinds: informer.kinds === 'all' ? null : new Set(informer.kinds), loadedAt: 0 });
+  }
+
+  /**
+   * Since when the log could not be read (the database is away), or null: what is held in memory
+   * may then be behind writes made elsewhere.
+   */
+  get staleSince(): Date | null {
+    return this.failingSince;
   }
 
   /** Started, and no consumer waiting to be relisted. */
@@ -210,8 +220,11 @@ export class ChangeFollower {
           await this.relistWhatMust();
           await this.drain();
         } while (this.rerun && !this.stopped);
+        if (this.failingSince) this.log.info({ since: this.failingSince }, 'reading the change log again');
+        this.failingSince = null;
       } catch (err) {
-        this.log.error({ err }, 'reading the change log failed; retrying on the next signal');
+        if (!this.failingSince) this.log.error({ err }, 'reading the change log failed; retrying on the next signal');
+        this.failingSince ??= new Date();
       } finally {
         this.running = null;
       }

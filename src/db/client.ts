@@ -137,7 +137,8 @@ function reconnectDelay(retries: number): number {
 }
 
 async function openPostgres(target: { url: string; maxConnections?: number }): Promise<Database> {
-  const options = { onnotice: () => {}, max: target.maxConnections ?? 10, backoff: reconnectDelay };
+  // connect_timeout: a database out of reach fails a write in seconds, not postgres.js' 30
+  const options = { onnotice: () => {}, max: target.maxConnections ?? 10, backoff: reconnectDelay, connect_timeout: 5 };
   const client = postgres(target.url, options);
   const db = drizzlePostgres({ client, schema }) as unknown as Executor;
   let listener: postgres.Sql | undefined;

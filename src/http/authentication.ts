@@ -10,6 +10,9 @@ import type { ChangeFollower } from '../changelog/follower.js';
 import type { Context } from '../context.js';
 
 /** What the request plugins build the context from, step by step. */
+/** How long a request waits for changes announced to this replica to be read. */
+const FRESH_WAIT_MS = 1000;
+
 export type RequestContext = Partial<Context> & { request: Request };
 
 export function useAuthentication(
@@ -21,9 +24,12 @@ export function useAuthentication(
       const headers = context.request.headers;
       const pending = follower.fresh();
       if (pending) {
-        return pending.then(async () => {
-          extendContext({ user: await authenticator.authenticate(headers) });
-        });
+        // a second at most: with the database away the change cannot be read (the answer is marked stale)
+        return Promise.race([pending, new Promise((resolve) => setTimeout(resolve, FRESH_WAIT_MS).unref())]).then(
+          async () => {
+            extendContext({ user: await authenticator.authenticate(headers) });
+          },
+        );
       }
       const user = authenticator.authenticate(headers);
       if (user instanceof Promise) {

@@ -24,6 +24,9 @@ import type { Selector } from '../labels/selector.js';
 import { dict, jsonEqual } from '../util/maps.js';
 import { generateName } from '../util/names.js';
 
+/** How long a committed write waits for this replica to apply it before answering anyway. */
+const APPLY_WAIT_MS = 5000;
+
 /** What an operation proposes to store (for a delete: the object it removes), and what it replaces. */
 interface Proposal<K extends Kind> {
   operation: Operation;
@@ -330,7 +333,10 @@ export class Registry {
   async write<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     const { result, written } = await this.transaction(fn);
     if (written.length) {
-      await this.follower.committed(written);
+      // Committed: the answer is owed. Should the log become unreadable right now (the database
+      // gone), the writer is not held for longer than this for its read-your-writes.
+      const applied = this.follower.committed(written);
+      if (applied) await Promise.race([applied, new Promise((resolve) => setTimeout(resolve, APPLY_WAIT_MS).unref())]);
       await this.follower.heard(written.at(-1)!.resourceVersion);
     }
     return result;

@@ -49,6 +49,7 @@ function death(k: Keyway): string {
 interface Answer {
   ms: number;
   data?: any;
+  extensions?: Record<string, any>;
   codes: string[];
   /** No HTTP answer at all: connection refused or reset, or HUNG_MS passed. */
   failure?: string;
@@ -63,8 +64,13 @@ async function gql(k: Keyway, query: string, token = k.token): Promise<Answer> {
       body: JSON.stringify({ query }),
       signal: AbortSignal.timeout(HUNG_MS),
     });
-    const body = (await res.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
-    return { ms: Date.now() - t0, data: body.data, codes: (body.errors ?? []).map((e) => e.extensions?.code ?? '?') };
+    const body = (await res.json()) as {
+      data?: any;
+      extensions?: Record<string, any>;
+      errors?: { extensions?: { code?: string } }[];
+    };
+    const codes = (body.errors ?? []).map((e) => e.extensions?.code ?? '?');
+    return { ms: Date.now() - t0, data: body.data, extensions: body.extensions, codes };
   } catch (err) {
     return { ms: Date.now() - t0, codes: [], failure: `${(err as Error).name}: ${(err as Error).message}` };
   }
@@ -94,11 +100,15 @@ interface LoadReport {
   codes: Record<string, number>;
   failures: string[];
   maxMs: number;
+  /** Secrets whose create was acknowledged: each must be there once the database is back. */
+  acknowledged: string[];
+  /** Reads answered while marked stale (from memory, the database away). */
+  stale: number;
 }
 
 /** Workers sending reads and creates back to back until stopped. */
 function startLoad(k: Keyway, workers: number) {
-  const report: LoadReport = { requests: 0, ok: 0, codes: {}, failures: [], maxMs: 0 };
+  const report: LoadReport = { requests: 0, ok: 0, codes: {}, failures: [], maxMs: 0, acknowledged: [], stale: 0 };
   let stopped = false;
   let n = 0;
   const worker = async () => {
@@ -114,7 +124,11 @@ function startLoad(k: Keyway, workers: number) {
       report.requests++;
       report.maxMs = Math.max(report.maxMs, answer.ms);
       if (answer.failure) report.failures.push(answer.failure);
-      else if (answer.codes.length === 0) report.ok++;
+      else if (answer.codes.length === 0) {
+        report.ok++;
+        if (i % 2) report.acknowledged.push(`load-${i}`);
+        else if (answer.extensions?.stale) report.stale++;
+      }
       for (const code of answer.codes) report.codes[code] = (report.codes[code] ?? 0) + 1;
       // a dead process refuses at once: do not spin
       if (answer.failure) await sleep(50);
@@ -182,11 +196,25 @@ async function expectRecovered(k: Keyway, tag: string): Promise<number> {
   return readMs;
 }
 
-/** During the fault: every request answered (an error is fine), none hung, none refused. */
+/**
+ * During the fault: every request answered, none hung, none refused; what failed failed as
+ * UNAVAILABLE (to be tried again), never INTERNAL.
+ */
 function expectAnswered(report: LoadReport): void {
   expect(report.failures).toEqual([]);
   expect(report.maxMs).toBeLessThan(HUNG_MS);
-  expect(Object.keys(report.codes).filter((code) => code !== 'INTERNAL')).toEqual([]);
+  expect(Object.keys(report.codes).filter((code) => code !== 'UNAVAILABLE')).toEqual([]);
+}
+
+/** Once the database is back: every write acknowledged during the fault is there. */
+async function expectAcknowledgedKept(k: Keyway, report: LoadReport): Promise<void> {
+  const listed = await gql(
+    k,
+    '{ secrets(namespace: "default", first: 1000) { edges { node { metadata { name } } } } }',
+  );
+  const names = new Set(listed.data.secrets.edges.map((e: any) => e.node.metadata.name));
+  expect(report.acknowledged.length).toBeGreaterThan(0);
+  expect(report.acknowledged.filter((name) => !names.has(name))).toEqual([]);
 }
 
 it('carries the postgres.js patch in both builds Node may load (npm ci applies patches/ on postinstall)', async () => {
@@ -255,6 +283,7 @@ describe.skipIf(!ADMIN_URL)(
           expectAnswered(during);
           expect(await status(k, '/healthz')).toBe(200);
           const readMs = await expectRecovered(k, 'after-terminations');
+          await expectAcknowledgedKept(k, during);
           // LISTEN was re-established
           const [{ listening }] = await admin`
           select count(*)::int as listening from pg_stat_activity
@@ -300,6 +329,16 @@ describe.skipIf(!ADMIN_URL)(
               expect(await status(k, '/readyz')).toBe(503);
               await sleep(250);
             }
+            // meanwhile reads are answered from memory, marked stale, and writes fail fast
+            const read = await gql(k, '{ namespaces { totalCount } }');
+            expect(read.data).toEqual({ namespaces: { totalCount: 4 } });
+            expect(read.extensions?.stale).toMatchObject({
+              since: expect.any(String),
+              resourceVersion: expect.any(String),
+            });
+            const write = await gql(k, 'mutation { createNamespace(input: { metadata: { name: "during" } }) { id } }');
+            expect(write.codes).toEqual(['UNAVAILABLE']);
+            expect(write.ms).toBeLessThan(6000);
 
             await proxy.restore();
             const readyMs = await within(
@@ -310,7 +349,11 @@ describe.skipIf(!ADMIN_URL)(
             const during = await load.stop();
             if (!alive(k)) throw new Error(death(k));
             expectAnswered(during);
+            expect(during.stale).toBeGreaterThan(0);
             const readMs = await expectRecovered(k, 'after-outage');
+            await expectAcknowledgedKept(k, during);
+            // recovered well within 10 s of the database coming back
+            expect(readyMs).toBeLessThan(10_000);
             expect(alive(k), death(k)).toBe(true);
             console.log(
               `outage: /readyz 503 ${unreadyMs} ms after the cut, 200 ${readyMs} ms after the restore, then ` +
