@@ -15,7 +15,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY drizzle ./drizzle
-ENV HOST=0.0.0.0 PORT=4000 KEYWAY_DATA_DIR=/data
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 KEYWAY_DATA_DIR=/data
 VOLUME /data
 EXPOSE 4000
 USER node

@@ -7,7 +7,7 @@ import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import type { StringMap } from './apis/meta.js';
-import type { RequestAttributes } from './authz/authorizer.js';
+import { attributesKey, type RequestAttributes } from './authz/authorizer.js';
 import type { Context } from './context.js';
 import { ApiError, forbidden } from './errors.js';
 import { goQuote } from './util/quote.js';
@@ -44,7 +44,7 @@ export const builder = new SchemaBuilder<{
     StringListMap: { Input: Record<string, string[]>; Output: Record<string, string[]> };
     DateTime: { Input: string; Output: string };
   };
-  Connection: { totalCount: () => Promise<number> };
+  Connection: { totalCount: () => number };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
@@ -56,7 +56,7 @@ export const builder = new SchemaBuilder<{
     defaultStrategy: 'all',
     // Errors thrown while deciding (an ApiError from a malformed argument, say) surface as is.
     treatErrorsAsUnauthorized: true,
-    cacheKey: (value) => JSON.stringify(value),
+    cacheKey: (value) => attributesKey(value as RequestAttributes),
     authScopes: (ctx) => ({
       k8s: (attributes) => ctx.authz.allowed(attributes),
     }),

@@ -181,6 +181,9 @@ export function createServer(deps: ServerDeps): KeywayServer {
       headers: JSON.stringify({ Authorization: 'Bearer <paste a token here>' }, null, 2),
     },
     maskedErrors: { maskError: maskError(deps.log) },
+    // useBodyLimit enforces kube-apiserver's limit, with its message; yoga's own check would
+    // count every body a second time through a stream transform
+    maxRequestBodySize: false,
     cors: deps.http.corsOrigins.length ? { origin: deps.http.corsOrigins, credentials: false } : false,
     plugins,
   });

@@ -29,6 +29,20 @@ export type RequestAttributes = ResourceAttributes | NonResourceAttributes;
 
 export type Attributes = RequestAttributes & { user: UserInfo };
 
+/** `5:hello`: a field of a cache key no other sequence of fields can spell. */
+const part = (s: string | undefined) => `${s?.length ?? 0}:${s ?? ''}`;
+
+/**
+ * One string per distinct question (every field of the attributes, length-prefixed so no two
+ * questions share a key whatever their names hold): the key answers are cached under.
+ */
+export function attributesKey(attrs: RequestAttributes): string {
+  return 'resource' in attrs
+    ? `r${part(attrs.verb)}${part(attrs.apiGroup)}${part(attrs.resource)}${part(attrs.subresource)}` +
+        `${part(attrs.namespace)}${part(attrs.name)}`
+    : `n${part(attrs.verb)}${part(attrs.path)}`;
+}
+
 export function isResourceRequest(attrs: RequestAttributes): attrs is ResourceAttributes {
   return 'resource' in attrs;
 }

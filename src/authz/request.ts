@@ -4,6 +4,7 @@
  */
 import type { UserInfo } from '../authn/identity.js';
 import {
+  attributesKey,
   forbiddenError,
   type Attributes,
   type Authorizer,
@@ -17,7 +18,8 @@ export interface TraceEntry {
 }
 
 export class RequestAuthorizer {
-  private readonly memo = new Map<string, Promise<Decision>>();
+  /** Each question's answer, or its pending answer while an authorizer is still deciding. */
+  private readonly memo = new Map<string, Decision | Promise<Decision>>();
   readonly trace: TraceEntry[] = [];
 
   constructor(
@@ -27,43 +29,35 @@ export class RequestAuthorizer {
 
   private readonly settled = new Map<string, Decision>();
 
-  private key(attributes: RequestAttributes): string {
-    return JSON.stringify([
-      attributes.verb,
-      'path' in attributes ? attributes.path : '',
-      'resource' in attributes
-        ? [
-            attributes.apiGroup,
-            attributes.resource,
-            attributes.subresource ?? '',
-            attributes.namespace ?? '',
-            attributes.name ?? '',
-          ]
-        : '',
-    ]);
+  /**
+   * The answer, synchronously when the authorizers answer synchronously (RBAC always does): a
+   * field resolved per item of a list then costs no promise, and the list stays one synchronous pass.
+   */
+  decide(attributes: RequestAttributes): Decision | Promise<Decision> {
+    const key = attributesKey(attributes);
+    const known = this.memo.get(key);
+    if (known) return known;
+    const settle = (d: Decision) => {
+      this.trace.push({ attributes, decision: d });
+      this.settled.set(key, d);
+      this.memo.set(key, d);
+      return d;
+    };
+    const answer = this.authorizer.authorize({ ...attributes, user: this.user });
+    if (!(answer instanceof Promise)) return settle(answer);
+    const pending = answer.then(settle);
+    this.memo.set(key, pending);
+    return pending;
   }
 
-  decide(attributes: RequestAttributes): Promise<Decision> {
-    const key = this.key(attributes);
-    let decision = this.memo.get(key);
-    if (!decision) {
-      decision = Promise.resolve(this.authorizer.authorize({ ...attributes, user: this.user })).then((d) => {
-        this.trace.push({ attributes, decision: d });
-        this.settled.set(key, d);
-        return d;
-      });
-      this.memo.set(key, decision);
-    }
-    return decision;
-  }
-
-  async allowed(attributes: RequestAttributes): Promise<boolean> {
-    return (await this.decide(attributes)).allowed;
+  allowed(attributes: RequestAttributes): boolean | Promise<boolean> {
+    const decision = this.decide(attributes);
+    return decision instanceof Promise ? decision.then((d) => d.allowed) : decision.allowed;
   }
 
   /** The Forbidden error for a question this request already asked. */
   settledError(attributes: RequestAttributes) {
-    const decision = this.settled.get(this.key(attributes)) ?? { allowed: false, reason: '' };
+    const decision = this.settled.get(attributesKey(attributes)) ?? { allowed: false, reason: '' };
     return forbiddenError({ ...attributes, user: this.user } as Attributes, decision);
   }
 }

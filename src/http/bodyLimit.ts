@@ -47,6 +47,9 @@ export function useBodyLimit(limit: number): Plugin {
     },
     onRequestParse({ request, requestParser, setRequestParser }) {
       if (request.method !== 'POST' || !requestParser) return;
+      // A declared length within the limit bounds the body already: Node's HTTP parser reads
+      // exactly that many bytes. Only a streamed (chunked) body is counted as it arrives.
+      if (request.headers.has('content-length')) return;
       setRequestParser(async (req) => {
         const body = await readAtMost(req.body, limit);
         if (body === null) return tooLarge(limit);

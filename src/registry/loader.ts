@@ -8,7 +8,7 @@ import type { ObjectCache } from '../cache/objects.js';
 export class ObjectLoader {
   constructor(private readonly cache: ObjectCache) {}
 
-  load<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind[K] | null> {
-    return Promise.resolve(this.cache.get(kind, namespace, name));
+  load<K extends Kind>(kind: K, namespace: string, name: string): ObjectOfKind[K] | null {
+    return this.cache.get(kind, namespace, name);
   }
 }

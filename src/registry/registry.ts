@@ -83,21 +83,21 @@ export class Registry {
   ) {}
 
   /** @throws NOT_FOUND */
-  async get<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind[K]> {
+  get<K extends Kind>(kind: K, namespace: string, name: string): ObjectOfKind[K] {
     const obj = this.cache.get(kind, namespace, name);
     if (!obj) throw notFound(kind, name);
     return obj;
   }
 
-  async find<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind[K] | null> {
+  find<K extends Kind>(kind: K, namespace: string, name: string): ObjectOfKind[K] | null {
     return this.cache.get(kind, namespace, name);
   }
 
-  async list<K extends Kind>(kind: K, options: ListOptions): Promise<ListPage<ObjectOfKind[K]>> {
+  list<K extends Kind>(kind: K, options: ListOptions): ListPage<ObjectOfKind[K]> {
     return this.cache.list(kind, options);
   }
 
-  async count(kind: Kind, options: { namespace?: string; selector?: Selector }): Promise<number> {
+  count(kind: Kind, options: { namespace?: string; selector?: Selector }): number {
     return this.cache.count(kind, options);
   }
 

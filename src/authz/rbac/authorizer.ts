@@ -5,7 +5,7 @@
  * index's revision, so no cached allow outlives the change that revokes it.
  */
 import type { Attributes, Authorizer, Decision } from '../authorizer.js';
-import { isResourceRequest } from '../authorizer.js';
+import { attributesKey, isResourceRequest } from '../authorizer.js';
 import type { RuleRequest } from './rules.js';
 import { roleNotFound, subjectApplies, type BindingEntry, type RbacIndex } from './index.js';
 import { goQuote } from '../../util/quote.js';
@@ -83,11 +83,15 @@ export class RbacAuthorizer implements Authorizer {
   }
 }
 
+/** The user's part of a cache key, worked out once per user object (one per request). */
+const userKeys = new WeakMap<Attributes['user'], string>();
+
 function cacheKey(attrs: Attributes): string {
   const u = attrs.user;
-  const head = `${u.username}\u0000${u.groups.join('\u0001')}\u0000${attrs.verb}\u0000`;
-  return isResourceRequest(attrs)
-    ? `${head}${attrs.apiGroup}\u0000${attrs.resource}\u0000${attrs.subresource ?? ''}\u0000` +
-        `${attrs.namespace ?? ''}\u0000${attrs.name ?? ''}`
-    : `${head}\u0002${attrs.path}`;
+  let head = userKeys.get(u);
+  if (head === undefined) {
+    head = `${u.username.length}:${u.username}${u.groups.map((g) => `${g.length}:${g}`).join('')}|`;
+    userKeys.set(u, head);
+  }
+  return head + attributesKey(attrs);
 }

@@ -69,7 +69,7 @@ interface ListArgs {
 }
 
 /** One page of a kind, as a Relay connection whose totalCount is counted only if asked for. */
-export async function listConnection<K extends Kind>(
+export function listConnection<K extends Kind>(
   kind: K,
   namespace: string | undefined,
   args: ListArgs,
@@ -80,7 +80,7 @@ export async function listConnection<K extends Kind>(
   const selector = [...(parseLabelSelector(args.labelSelector) ?? []), ...extra];
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
-  const page = await ctx.registry.list(kind, { namespace, selector, limit, after });
+  const page = ctx.registry.list(kind, { namespace, selector, limit, after });
   const edges = page.items.map((node) => ({ node, cursor: encodeCursor(node) }));
   return {
     edges,
