@@ -11,7 +11,8 @@
  *     serviceaccounts), as a real client would be;
  *   - memory: the JS heap a Keyway App holds for 100,000 stored Pods (the heap after start with
  *     them, less the heap after start with none), on each engine.
- * Prints a table, the ratios, then one JSON line.
+ * Prints a table, the ratios, then one JSON line. Settings: BENCH_DATABASE_URL, BENCH_ROUNDS (3),
+ * BENCH_ROUND_SECONDS (4), BENCH_MEMORY_OBJECTS (100000), BENCH_ONLY (100 or 10), BENCH_CPU_PROF (a dir).
  * Targets: the 100-Pod list ≥ 0.5× bare yoga, the 10-Pod list ≥ 0.7×, on both engines.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -38,6 +39,8 @@ const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 8;
 const MEMORY_OBJECTS = Number(process.env.BENCH_MEMORY_OBJECTS ?? 100_000);
+/** `100` or `10`: time only that list (with BENCH_CPU_PROF, to profile one request). */
+const ONLY = process.env.BENCH_ONLY;
 
 const QUERY = `query ($ns: String!, $first: Int!) {
   pods(namespace: $ns, first: $first) {
@@ -329,7 +332,7 @@ async function readsOn(engine: Engine): Promise<ReadResult[]> {
     const token = await seed(keyway.port);
     bare = await startBare(keyway.port, token);
     const out: ReadResult[] = [];
-    for (const r of REQUESTS) {
+    for (const r of REQUESTS.filter((q) => !ONLY || String(q.first) === ONLY)) {
       await sameAnswer(keyway.port, bare.port, token, r.ns, r.first);
       // warm both (JIT, caches), then alternate which goes first
       await load(keyway.port, token, r.ns, r.first);

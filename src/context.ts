@@ -30,6 +30,6 @@ export interface Services {
 export interface Context extends Services {
   user: UserInfo;
   authz: RequestAuthorizer;
-  /** Batches the single-object reads of nested fields within this request. */
+  /** The single-object reads of nested fields, from the watch cache. */
   objects: ObjectLoader;
 }

@@ -37,6 +37,21 @@ const part = (s: string | undefined) => `${s?.length ?? 0}:${s ?? ''}`;
  * questions share a key whatever their names hold): the key answers are cached under.
  */
 export function attributesKey(attrs: RequestAttributes): string {
+  let key = keys.get(attrs);
+  if (key === undefined) {
+    key = computeKey(attrs);
+    keys.set(attrs, key);
+  }
+  return key;
+}
+
+/**
+ * Each attributes object's key, worked out once (scope-auth keys a field's question, then the
+ * request authorizer and RBAC's cache do). An attributes object is never changed once asked.
+ */
+const keys = new WeakMap<RequestAttributes, string>();
+
+function computeKey(attrs: RequestAttributes): string {
   return 'resource' in attrs
     ? `r${part(attrs.verb)}${part(attrs.apiGroup)}${part(attrs.resource)}${part(attrs.subresource)}` +
         `${part(attrs.namespace)}${part(attrs.name)}`
@@ -59,7 +74,8 @@ export interface Decision {
 }
 
 export interface Authorizer {
-  authorize(attrs: Attributes): Decision | Promise<Decision>;
+  /** @param key `attributesKey(attrs)`, when the caller has it already */
+  authorize(attrs: Attributes, key?: string): Decision | Promise<Decision>;
 }
 
 export const DENY: Decision = Object.freeze({ allowed: false, reason: '' });
@@ -96,10 +112,10 @@ export function forbiddenError(attrs: Attributes, decision: Decision): ApiError 
 export class AuthorizerUnion implements Authorizer {
   constructor(private readonly authorizers: Authorizer[]) {}
 
-  authorize(attrs: Attributes): Decision | Promise<Decision> {
+  authorize(attrs: Attributes, key?: string): Decision | Promise<Decision> {
     let last: Decision = DENY;
     for (const authorizer of this.authorizers) {
-      const decision = authorizer.authorize(attrs);
+      const decision = authorizer.authorize(attrs, key);
       if (decision instanceof Promise) return this.rest(attrs, decision, this.authorizers.indexOf(authorizer));
       if (decision.allowed) return decision;
       last = decision;

@@ -27,8 +27,6 @@ export class RequestAuthorizer {
     private readonly authorizer: Authorizer,
   ) {}
 
-  private readonly settled = new Map<string, Decision>();
-
   /**
    * The answer, synchronously when the authorizers answer synchronously (RBAC always does): a
    * field resolved per item of a list then costs no promise, and the list stays one synchronous pass.
@@ -37,17 +35,17 @@ export class RequestAuthorizer {
     const key = attributesKey(attributes);
     const known = this.memo.get(key);
     if (known) return known;
-    const settle = (d: Decision) => {
-      this.trace.push({ attributes, decision: d });
-      this.settled.set(key, d);
-      this.memo.set(key, d);
-      return d;
-    };
-    const answer = this.authorizer.authorize({ ...attributes, user: this.user });
-    if (!(answer instanceof Promise)) return settle(answer);
-    const pending = answer.then(settle);
+    const answer = this.authorizer.authorize({ ...attributes, user: this.user }, key);
+    if (!(answer instanceof Promise)) return this.settle(key, attributes, answer);
+    const pending = answer.then((d) => this.settle(key, attributes, d));
     this.memo.set(key, pending);
     return pending;
+  }
+
+  private settle(key: string, attributes: RequestAttributes, decision: Decision): Decision {
+    this.trace.push({ attributes, decision });
+    this.memo.set(key, decision);
+    return decision;
   }
 
   allowed(attributes: RequestAttributes): boolean | Promise<boolean> {
@@ -57,7 +55,8 @@ export class RequestAuthorizer {
 
   /** The Forbidden error for a question this request already asked. */
   settledError(attributes: RequestAttributes) {
-    const decision = this.settled.get(attributesKey(attributes)) ?? { allowed: false, reason: '' };
+    const known = this.memo.get(attributesKey(attributes));
+    const decision = known && !(known instanceof Promise) ? known : { allowed: false, reason: '' };
     return forbiddenError({ ...attributes, user: this.user } as Attributes, decision);
   }
 }

@@ -51,17 +51,17 @@ export class RbacAuthorizer implements Authorizer {
 
   constructor(private readonly index: RbacIndex) {}
 
-  authorize(attrs: Attributes): Decision {
+  authorize(attrs: Attributes, key?: string): Decision {
     if (this.cacheRevision !== this.index.revision) {
       this.cache.clear();
       this.cacheRevision = this.index.revision;
     }
-    const key = cacheKey(attrs);
-    const hit = this.cache.get(key);
+    const cached = cacheKey(attrs, key);
+    const hit = this.cache.get(cached);
     if (hit) return hit;
     const decision = this.decide(attrs);
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(key, decision);
+    this.cache.set(cached, decision);
     return decision;
   }
 
@@ -86,12 +86,12 @@ export class RbacAuthorizer implements Authorizer {
 /** The user's part of a cache key, worked out once per user object (one per request). */
 const userKeys = new WeakMap<Attributes['user'], string>();
 
-function cacheKey(attrs: Attributes): string {
+function cacheKey(attrs: Attributes, key = attributesKey(attrs)): string {
   const u = attrs.user;
   let head = userKeys.get(u);
   if (head === undefined) {
     head = `${u.username.length}:${u.username}${u.groups.map((g) => `${g.length}:${g}`).join('')}|`;
     userKeys.set(u, head);
   }
-  return head + attributesKey(attrs);
+  return head + key;
 }

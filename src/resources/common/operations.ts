@@ -26,8 +26,16 @@ export function setNamespaceRef(ref: ObjectRef<Types, Namespace>): void {
   namespaceRefs.ref = ref;
 }
 
+/** Each cached object's cursor, encoded once (the watch cache's objects are never changed in place). */
+const cursors = new WeakMap<KubeObject, string>();
+
 function encodeCursor(obj: KubeObject): string {
-  return Buffer.from(JSON.stringify([obj.metadata.namespace ?? '', obj.metadata.name])).toString('base64url');
+  let cursor = cursors.get(obj);
+  if (cursor === undefined) {
+    cursor = Buffer.from(JSON.stringify([obj.metadata.namespace ?? '', obj.metadata.name])).toString('base64url');
+    cursors.set(obj, cursor);
+  }
+  return cursor;
 }
 
 function decodeCursor(cursor: string | null | undefined): ObjectKey | undefined {
