@@ -46,6 +46,7 @@ import { TokenIssuer } from './tokens/request.js';
 import { TokenRevoker } from './tokens/revocation.js';
 import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './watch/hub.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
+import { DEFAULT_QUERY_LIMITS } from './http/limits.js';
 import { SYSTEM_NAMESPACES } from './apis/wellknown.js';
 import { LOCKS } from './db/locks.js';
 
@@ -220,6 +221,7 @@ export class App {
       discovery: { issuer, jwksURI: options.jwksURI ?? `${issuer}/openid/v1/jwks` },
       http: {
         maxRequestBodyBytes: options.http?.maxRequestBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.http?.queryLimits },
         publicIntrospection: options.http?.publicIntrospection ?? false,
         corsOrigins: options.http?.corsOrigins ?? [],
       },

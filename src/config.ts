@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { DatabaseTarget } from './db/client.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
+import { DEFAULT_QUERY_LIMITS } from './http/limits.js';
 
 export interface Config {
   port: number;
@@ -39,6 +40,8 @@ export interface Config {
   maxRequestBodyBytes: number;
   /** Whether anonymous callers may introspect the schema. */
   publicIntrospection: boolean;
+  /** The largest query cost accepted (fields times the page sizes of the lists they are under). */
+  maxQueryCost: number;
   /** Browser origins allowed by CORS; none: no CORS headers at all. */
   corsOrigins: string[];
   /** How long the change log keeps a change, in ms, and how many of the newest it keeps regardless. */
@@ -97,6 +100,7 @@ const EnvSchema = z.object({
   KEYWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYWAY_MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES),
   KEYWAY_PUBLIC_INTROSPECTION: z.enum(['true', 'false']).default('false'),
+  KEYWAY_MAX_QUERY_COST: z.coerce.number().int().min(1000).default(DEFAULT_QUERY_LIMITS.maxCost),
   KEYWAY_CHANGELOG_RETENTION: nonEmpty.default('15m').transform((v, ctx) => {
     try {
       const seconds = parseDurationSeconds(v);
@@ -186,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.KEYWAY_LOG_LEVEL,
     maxRequestBodyBytes: e.KEYWAY_MAX_REQUEST_BODY_BYTES,
     publicIntrospection: e.KEYWAY_PUBLIC_INTROSPECTION === 'true',
+    maxQueryCost: e.KEYWAY_MAX_QUERY_COST,
     corsOrigins: e.KEYWAY_CORS_ORIGINS,
     changelogRetentionMs: e.KEYWAY_CHANGELOG_RETENTION,
     changelogKeep: e.KEYWAY_CHANGELOG_KEEP,

@@ -5,6 +5,7 @@ import { App } from './app.js';
 import { resolveAdminToken } from './authn/bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
+import { DEFAULT_QUERY_LIMITS } from './http/limits.js';
 import { attachWebSocket } from './http/websocket.js';
 import { createLogger } from './log.js';
 
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     retention: { windowMs: config.changelogRetentionMs, keep: config.changelogKeep },
     http: {
       maxRequestBodyBytes: config.maxRequestBodyBytes,
+      queryLimits: { ...DEFAULT_QUERY_LIMITS, maxCost: config.maxQueryCost },
       publicIntrospection: config.publicIntrospection,
       corsOrigins: config.corsOrigins,
     },

@@ -16,6 +16,7 @@ import { isDatabaseUnavailable } from './db/errors.js';
 import { useBodyLimit } from './http/bodyLimit.js';
 import { useImpersonation } from './http/impersonation.js';
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
+import { type QueryLimits, useQueryLimits } from './http/limits.js';
 import { useAnonymousIntrospection } from './http/introspection.js';
 import { useOidcDiscovery, type DiscoveryOptions } from './http/oidc.js';
 import { useStaleMarker } from './http/stale.js';
@@ -44,6 +45,8 @@ export interface ServerDeps {
 
 export interface HttpOptions {
   maxRequestBodyBytes: number;
+  /** What a document may ask for (depth, aliases, cost, …). */
+  queryLimits: QueryLimits;
   publicIntrospection: boolean;
   /** Origins CORS allows; empty: no CORS headers, so browsers keep other origins out. */
   corsOrigins: string[];
@@ -179,6 +182,7 @@ export function createServer(deps: ServerDeps): KeywayServer {
     useAuthentication(deps.authenticator, deps.follower) as Plugin,
     useImpersonation(deps.authorizer) as Plugin,
     useRequestContext(deps) as Plugin,
+    ...useQueryLimits(deps.http.queryLimits),
     useInputErrorsWithoutValues(),
     useStaleMarker(deps.follower),
     useAnonymousIntrospection(deps.http.publicIntrospection) as Plugin,

@@ -41,3 +41,7 @@ export function formatTime(date: Date): string {
 export function nowSeconds(): Date {
   return new Date(Math.floor(Date.now() / 1000) * 1000);
 }
+
+/** A list's page size when `first` is not given, and the largest it may be. */
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;

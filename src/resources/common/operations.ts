@@ -5,7 +5,7 @@
  */
 import type { ArgBuilder as CoreArgBuilder, InputFieldMap, InputObjectRef, ObjectRef } from '@pothos/core';
 import { KINDS, type Kind, type ObjectOfKind } from '../../apis/kinds.js';
-import type { KubeObject } from '../../apis/meta.js';
+import { DEFAULT_PAGE_SIZE, type KubeObject, MAX_PAGE_SIZE } from '../../apis/meta.js';
 import type { Namespace } from '../../apis/core.js';
 import { builder, type Types } from '../../builder.js';
 import type { Context } from '../../context.js';
@@ -15,9 +15,6 @@ import type { ObjectInput } from '../../registry/registry.js';
 import type { ObjectKey } from '../../store/store.js';
 import { isStorable } from '../../validation/storage.js';
 import { can } from './attributes.js';
-
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
 
 const namespaceRefs: { ref?: ObjectRef<Types, Namespace> } = {};
 
