@@ -222,6 +222,7 @@ export class App {
       http: {
         maxRequestBodyBytes: options.http?.maxRequestBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.http?.queryLimits },
+        trustedDocuments: options.http?.trustedDocuments,
         publicIntrospection: options.http?.publicIntrospection ?? false,
         corsOrigins: options.http?.corsOrigins ?? [],
       },

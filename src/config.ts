@@ -42,6 +42,8 @@ export interface Config {
   publicIntrospection: boolean;
   /** The largest query cost accepted (fields times the page sizes of the lists they are under). */
   maxQueryCost: number;
+  /** A JSON file of the only documents to run (by id). */
+  trustedDocumentsFile?: string;
   /** Browser origins allowed by CORS; none: no CORS headers at all. */
   corsOrigins: string[];
   /** How long the change log keeps a change, in ms, and how many of the newest it keeps regardless. */
@@ -100,6 +102,7 @@ const EnvSchema = z.object({
   KEYWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYWAY_MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES),
   KEYWAY_PUBLIC_INTROSPECTION: z.enum(['true', 'false']).default('false'),
+  KEYWAY_TRUSTED_DOCUMENTS: nonEmpty.optional(),
   KEYWAY_MAX_QUERY_COST: z.coerce.number().int().min(1000).default(DEFAULT_QUERY_LIMITS.maxCost),
   KEYWAY_CHANGELOG_RETENTION: nonEmpty.default('15m').transform((v, ctx) => {
     try {
@@ -191,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRequestBodyBytes: e.KEYWAY_MAX_REQUEST_BODY_BYTES,
     publicIntrospection: e.KEYWAY_PUBLIC_INTROSPECTION === 'true',
     maxQueryCost: e.KEYWAY_MAX_QUERY_COST,
+    trustedDocumentsFile: e.KEYWAY_TRUSTED_DOCUMENTS,
     corsOrigins: e.KEYWAY_CORS_ORIGINS,
     changelogRetentionMs: e.KEYWAY_CHANGELOG_RETENTION,
     changelogKeep: e.KEYWAY_CHANGELOG_KEEP,

@@ -6,6 +6,7 @@ import { resolveAdminToken } from './authn/bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { DEFAULT_QUERY_LIMITS } from './http/limits.js';
+import { loadTrustedDocuments } from './http/trusted.js';
 import { attachWebSocket } from './http/websocket.js';
 import { createLogger } from './log.js';
 
@@ -14,6 +15,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const trustedDocuments = config.trustedDocumentsFile ? loadTrustedDocuments(config.trustedDocumentsFile) : undefined;
   const log = createLogger(config.logLevel);
   const database = await openDatabase(config.database);
   await database.migrate();
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     http: {
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       queryLimits: { ...DEFAULT_QUERY_LIMITS, maxCost: config.maxQueryCost },
+      trustedDocuments,
       publicIntrospection: config.publicIntrospection,
       corsOrigins: config.corsOrigins,
     },
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
   await app.start();
 
   const http = createServer(app.server);
-  const closeWebSocket = attachWebSocket(http, app.server);
+  const closeWebSocket = attachWebSocket(http, app.server, trustedDocuments);
   // requests being served, so that a shutdown can wait for them (and close idle connections after)
   let serving = 0;
   let stopping = false;

@@ -17,6 +17,8 @@ import { useBodyLimit } from './http/bodyLimit.js';
 import { useImpersonation } from './http/impersonation.js';
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
 import { type QueryLimits, useQueryLimits } from './http/limits.js';
+import { type TrustedDocuments, useTrustedDocuments } from './http/trusted.js';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useAnonymousIntrospection } from './http/introspection.js';
 import { useOidcDiscovery, type DiscoveryOptions } from './http/oidc.js';
 import { useStaleMarker } from './http/stale.js';
@@ -47,6 +49,8 @@ export interface HttpOptions {
   maxRequestBodyBytes: number;
   /** What a document may ask for (depth, aliases, cost, …). */
   queryLimits: QueryLimits;
+  /** Set: only these documents run, asked for by id. */
+  trustedDocuments?: TrustedDocuments;
   publicIntrospection: boolean;
   /** Origins CORS allows; empty: no CORS headers, so browsers keep other origins out. */
   corsOrigins: string[];
@@ -80,7 +84,14 @@ function maskError(log: Logger) {
             source: error.source,
             positions: error.positions,
             path: error.path,
-            extensions: { ...error.extensions, code: 'BAD_REQUEST' },
+            // yoga's own refusals carry an HTTP status only (CSRF prevention's is a 403)
+            extensions: {
+              ...error.extensions,
+              code:
+                (error.extensions?.http as { status?: number } | undefined)?.status === 403
+                  ? 'FORBIDDEN'
+                  : 'BAD_REQUEST',
+            },
           });
         }
         return error;
@@ -179,6 +190,10 @@ export function createServer(deps: ServerDeps): KeywayServer {
     useReadyz(readiness(deps)),
     useOidcDiscovery(deps.services.keys, deps.discovery),
     useBodyLimit(deps.http.maxRequestBodyBytes),
+    // a browser's "simple" request (a GET, a form post) gets no CORS preflight: one without a JSON
+    // content type must carry a header no page can add without one (Authorization, or a CSRF header)
+    useCSRFPrevention({ requestHeaders: ['authorization', 'x-keyway-csrf', 'x-graphql-yoga-csrf'] }),
+    ...(deps.http.trustedDocuments ? [useTrustedDocuments(deps.http.trustedDocuments)] : []),
     useAuthentication(deps.authenticator, deps.follower) as Plugin,
     useImpersonation(deps.authorizer) as Plugin,
     useRequestContext(deps) as Plugin,

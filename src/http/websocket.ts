@@ -10,6 +10,7 @@ import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { KeywayServer } from '../server.js';
+import { refusedOverWebSocket, type TrustedDocuments } from './trusted.js';
 
 type OperationResult = ReturnType<NonNullable<Parameters<typeof useServer>[0]['execute']>>;
 
@@ -19,7 +20,7 @@ interface Enveloped {
 }
 
 /** Serves graphql-ws on `http` beside HTTP; returns how to close it (ending every socket). */
-export function attachWebSocket(http: Server, yoga: KeywayServer): () => Promise<void> {
+export function attachWebSocket(http: Server, yoga: KeywayServer, trusted?: TrustedDocuments): () => Promise<void> {
   const wss = new WebSocketServer({ server: http, path: yoga.graphqlEndpoint });
   const server = useServer(
     {
@@ -32,6 +33,8 @@ export function attachWebSocket(http: Server, yoga: KeywayServer): () => Promise
         for (const [name, value] of Object.entries(ctx.connectionParams ?? {})) {
           if (typeof value === 'string') headers.set(name, value);
         }
+        const untrusted = refusedOverWebSocket(trusted, params.query);
+        if (untrusted) return [untrusted];
         const request = new Request(new URL(yoga.graphqlEndpoint, 'http://keyway'), { headers });
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           request,
