@@ -22,6 +22,7 @@ import type { Authorizer } from './authz/authorizer.js';
 import { AuthorizerUnion } from './authz/authorizer.js';
 import { PrivilegedGroupAuthorizer } from './authz/masters.js';
 import { RbacAuthorizer } from './authz/rbac/authorizer.js';
+import { Metrics } from './metrics/metrics.js';
 import { reconcileBootstrapPolicy } from './controllers/bootstrapPolicy.js';
 import { RbacIndex } from './authz/rbac/index.js';
 import { ObjectCache } from './cache/objects.js';
@@ -143,8 +144,8 @@ export class App {
       this.cache,
     );
     // kube-apiserver's chain: the privileged group, then RBAC
-    this.authorizer =
-      options.authorizer ?? new AuthorizerUnion([new PrivilegedGroupAuthorizer(), new RbacAuthorizer(this.rbac)]);
+    const rbacAuthorizer = new RbacAuthorizer(this.rbac);
+    this.authorizer = options.authorizer ?? new AuthorizerUnion([new PrivilegedGroupAuthorizer(), rbacAuthorizer]);
     this.keys = new KeyRing(new SigningKeyStore(database.db), database, log, {
       keyFile: options.signingKeyFile,
       algorithm: options.signingAlgorithm ?? 'ES256',
@@ -168,6 +169,10 @@ export class App {
       this.follower,
     );
 
+    const watches = new WatchHub(this.follower, this.cache, this.store.read, {
+      ...DEFAULT_WATCH_OPTIONS,
+      ...options.watch,
+    });
     this.services = {
       registry: this.registry,
       tokenAuthenticator,
@@ -181,7 +186,13 @@ export class App {
       keys: this.keys,
       authorizer: this.authorizer,
       rbac: this.rbac,
-      watches: new WatchHub(this.follower, this.cache, this.store.read, { ...DEFAULT_WATCH_OPTIONS, ...options.watch }),
+      watches,
+      metrics: new Metrics({
+        follower: this.follower,
+        watches,
+        decisions: options.authorizer ? undefined : rbacAuthorizer.stats,
+        database: () => database.ping(),
+      }),
     };
     // converging reconcilers run on every replica; cleanup runs on the one that leads
     this.convergers = controllersOn

@@ -9,6 +9,7 @@ import type { Registry } from './registry/registry.js';
 import type { KeyRing } from './tokens/keys.js';
 import type { TokenIssuer } from './tokens/request.js';
 import type { TokenRevoker } from './tokens/revocation.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { WatchHub } from './watch/hub.js';
 
 /** The long-lived parts a request's context is made from. */
@@ -25,6 +26,8 @@ export interface Services {
   rbac: RbacIndex;
   /** Watch streams. */
   watches: WatchHub;
+  /** Counters the resolvers add to (tokens issued and reviewed). */
+  metrics: Metrics;
 }
 
 export interface Context extends Services {

@@ -17,6 +17,7 @@ import { useBodyLimit } from './http/bodyLimit.js';
 import { useImpersonation } from './http/impersonation.js';
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
 import { type QueryLimits, useQueryLimits } from './http/limits.js';
+import { useObservability } from './http/observability.js';
 import { type TrustedDocuments, useTrustedDocuments } from './http/trusted.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useAnonymousIntrospection } from './http/introspection.js';
@@ -187,6 +188,12 @@ export function createServer(deps: ServerDeps): KeywayServer {
   // In kube-apiserver's filter order: plain routes, the body limit, then who is asking (authentication,
   // impersonation) and the context every resolver gets; the rest guard GraphQL documents.
   const plugins: Plugin[] = [
+    useObservability({
+      metrics: deps.services.metrics,
+      log: deps.log,
+      authenticator: deps.authenticator,
+      authorizer: deps.authorizer,
+    }) as Plugin,
     useReadyz(readiness(deps)),
     useOidcDiscovery(deps.services.keys, deps.discovery),
     useBodyLimit(deps.http.maxRequestBodyBytes),

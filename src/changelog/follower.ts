@@ -88,6 +88,11 @@ export class ChangeFollower {
    * Since when the log could not be read (the database is away), or null: what is held in memory
    * may then be behind writes made elsewhere.
    */
+  /** Changes announced to this replica and not applied yet. */
+  get lag(): number {
+    return Math.max(0, this.announced - this.last);
+  }
+
   get staleSince(): Date | null {
     return this.failingSince;
   }

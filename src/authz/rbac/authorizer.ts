@@ -45,8 +45,18 @@ function ruleRequest(attrs: Attributes): RuleRequest {
     : { verb: attrs.verb, apiGroup: '', resource: '', subresource: '', name: '', path: attrs.path };
 }
 
+/** Decisions, and how the decision cache answered them. */
+export interface DecisionStats {
+  allowed: number;
+  denied: number;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
 export class RbacAuthorizer implements Authorizer {
   private readonly cache = new Map<string, Decision>();
+  /** Its decisions and how the cache answered them (read by /metrics). */
+  readonly stats: DecisionStats = { allowed: 0, denied: 0, cacheHits: 0, cacheMisses: 0 };
   private cacheRevision = -1;
 
   constructor(private readonly index: RbacIndex) {}
@@ -58,8 +68,16 @@ export class RbacAuthorizer implements Authorizer {
     }
     const cached = cacheKey(attrs, key);
     const hit = this.cache.get(cached);
-    if (hit) return hit;
+    if (hit) {
+      this.stats.cacheHits++;
+      if (hit.allowed) this.stats.allowed++;
+      else this.stats.denied++;
+      return hit;
+    }
+    this.stats.cacheMisses++;
     const decision = this.decide(attrs);
+    if (decision.allowed) this.stats.allowed++;
+    else this.stats.denied++;
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(cached, decision);
     return decision;

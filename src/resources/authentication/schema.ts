@@ -65,9 +65,11 @@ builder.queryFields((t) => ({
       if (!input.token) throw badRequest('token is required for TokenReview in authentication');
       try {
         const res = await ctx.tokenAuthenticator.authenticateToken(input.token, input.audiences ?? undefined);
+        ctx.metrics.tokenReviews.inc({ authenticated: res ? 'true' : 'false' });
         if (!res) return { authenticated: false, user: null, audiences: [], error: 'invalid bearer token' };
         return { authenticated: true, user: res.user, audiences: res.audiences, error: null };
       } catch (err) {
+        ctx.metrics.tokenReviews.inc({ authenticated: 'false' });
         return { authenticated: false, user: null, audiences: [], error: reviewError(err) };
       }
     },

@@ -51,7 +51,13 @@ builder.mutationField('createServiceAccountToken', (t) =>
       input: t.arg({ type: TokenRequestInput, required: false }),
     },
     authScopes: (_root, args) => ({ k8s: can('create', 'ServiceAccount', args.namespace, args.name, 'token') }),
-    resolve: (_root, args, ctx) =>
-      ctx.tokens.request(args.namespace, args.name, args.input ?? {}, { user: ctx.user, authorizer: ctx.authz }),
+    resolve: async (_root, args, ctx) => {
+      const issued = await ctx.tokens.request(args.namespace, args.name, args.input ?? {}, {
+        user: ctx.user,
+        authorizer: ctx.authz,
+      });
+      ctx.metrics.tokensIssued.inc();
+      return issued;
+    },
   }),
 );
