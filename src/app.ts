@@ -48,6 +48,7 @@ import { TokenRevoker } from './tokens/revocation.js';
 import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './watch/hub.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
 import { DEFAULT_QUERY_LIMITS } from './http/limits.js';
+import { DEFAULT_FAIR_SHARE } from './http/fairness.js';
 import { SYSTEM_NAMESPACES } from './apis/wellknown.js';
 import { LOCKS } from './db/locks.js';
 
@@ -234,6 +235,7 @@ export class App {
         maxRequestBodyBytes: options.http?.maxRequestBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.http?.queryLimits },
         trustedDocuments: options.http?.trustedDocuments,
+        fairShare: { ...DEFAULT_FAIR_SHARE, ...options.http?.fairShare },
         publicIntrospection: options.http?.publicIntrospection ?? false,
         corsOrigins: options.http?.corsOrigins ?? [],
       },

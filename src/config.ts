@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { DatabaseTarget } from './db/client.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
 import { DEFAULT_QUERY_LIMITS } from './http/limits.js';
+import { DEFAULT_FAIR_SHARE } from './http/fairness.js';
 
 export interface Config {
   port: number;
@@ -44,6 +45,11 @@ export interface Config {
   maxQueryCost: number;
   /** A JSON file of the only documents to run (by id). */
   trustedDocumentsFile?: string;
+  /** Requests served at once (all callers, one caller), and each caller's rate and burst. */
+  maxInflight: number;
+  maxInflightPerUser: number;
+  rateLimit: number;
+  rateBurst: number;
   /** Browser origins allowed by CORS; none: no CORS headers at all. */
   corsOrigins: string[];
   /** How long the change log keeps a change, in ms, and how many of the newest it keeps regardless. */
@@ -103,6 +109,10 @@ const EnvSchema = z.object({
   KEYWAY_MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES),
   KEYWAY_PUBLIC_INTROSPECTION: z.enum(['true', 'false']).default('false'),
   KEYWAY_TRUSTED_DOCUMENTS: nonEmpty.optional(),
+  KEYWAY_MAX_INFLIGHT: z.coerce.number().int().min(1).default(DEFAULT_FAIR_SHARE.total),
+  KEYWAY_MAX_INFLIGHT_PER_USER: z.coerce.number().int().min(1).default(DEFAULT_FAIR_SHARE.perUser),
+  KEYWAY_RATE_LIMIT: z.coerce.number().positive().default(DEFAULT_FAIR_SHARE.ratePerSecond),
+  KEYWAY_RATE_BURST: z.coerce.number().int().min(1).default(DEFAULT_FAIR_SHARE.burst),
   KEYWAY_MAX_QUERY_COST: z.coerce.number().int().min(1000).default(DEFAULT_QUERY_LIMITS.maxCost),
   KEYWAY_CHANGELOG_RETENTION: nonEmpty.default('15m').transform((v, ctx) => {
     try {
@@ -195,6 +205,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicIntrospection: e.KEYWAY_PUBLIC_INTROSPECTION === 'true',
     maxQueryCost: e.KEYWAY_MAX_QUERY_COST,
     trustedDocumentsFile: e.KEYWAY_TRUSTED_DOCUMENTS,
+    maxInflight: e.KEYWAY_MAX_INFLIGHT,
+    maxInflightPerUser: e.KEYWAY_MAX_INFLIGHT_PER_USER,
+    rateLimit: e.KEYWAY_RATE_LIMIT,
+    rateBurst: e.KEYWAY_RATE_BURST,
     corsOrigins: e.KEYWAY_CORS_ORIGINS,
     changelogRetentionMs: e.KEYWAY_CHANGELOG_RETENTION,
     changelogKeep: e.KEYWAY_CHANGELOG_KEEP,

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   | 'GONE'
   | 'UNAVAILABLE'
+  | 'TOO_MANY_REQUESTS'
   | 'INTERNAL';
 
 interface Cause {

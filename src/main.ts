@@ -5,6 +5,7 @@ import { App } from './app.js';
 import { resolveAdminToken } from './authn/bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
+import { DEFAULT_FAIR_SHARE } from './http/fairness.js';
 import { DEFAULT_QUERY_LIMITS } from './http/limits.js';
 import { loadTrustedDocuments } from './http/trusted.js';
 import { attachWebSocket } from './http/websocket.js';
@@ -42,6 +43,13 @@ async function main(): Promise<void> {
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       queryLimits: { ...DEFAULT_QUERY_LIMITS, maxCost: config.maxQueryCost },
       trustedDocuments,
+      fairShare: {
+        ...DEFAULT_FAIR_SHARE,
+        total: config.maxInflight,
+        perUser: config.maxInflightPerUser,
+        ratePerSecond: config.rateLimit,
+        burst: config.rateBurst,
+      },
       publicIntrospection: config.publicIntrospection,
       corsOrigins: config.corsOrigins,
     },

@@ -18,6 +18,7 @@ import { useImpersonation } from './http/impersonation.js';
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
 import { type QueryLimits, useQueryLimits } from './http/limits.js';
 import { useObservability } from './http/observability.js';
+import { FairShare, type FairShareOptions, useFairShare } from './http/fairness.js';
 import { type TrustedDocuments, useTrustedDocuments } from './http/trusted.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useAnonymousIntrospection } from './http/introspection.js';
@@ -52,6 +53,8 @@ export interface HttpOptions {
   queryLimits: QueryLimits;
   /** Set: only these documents run, asked for by id. */
   trustedDocuments?: TrustedDocuments;
+  /** Seats and rates per caller. */
+  fairShare: FairShareOptions;
   publicIntrospection: boolean;
   /** Origins CORS allows; empty: no CORS headers, so browsers keep other origins out. */
   corsOrigins: string[];
@@ -203,6 +206,7 @@ export function createServer(deps: ServerDeps): KeywayServer {
     ...(deps.http.trustedDocuments ? [useTrustedDocuments(deps.http.trustedDocuments)] : []),
     useAuthentication(deps.authenticator, deps.follower) as Plugin,
     useImpersonation(deps.authorizer) as Plugin,
+    useFairShare(new FairShare(deps.http.fairShare)) as Plugin,
     useRequestContext(deps) as Plugin,
     ...useQueryLimits(deps.http.queryLimits),
     useInputErrorsWithoutValues(),

@@ -28,6 +28,9 @@ interface Trace {
 /** A client's Audit-ID is kept if it looks like one (kube-apiserver keeps what the client sent). */
 const SANE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Methods counted by name; any other is `other` (a label must not take a client's every whim). */
+const METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD']);
+
 function endpointOf(path: string): string {
   if (path === '/graphql' || path === '/graphql/') return 'graphql';
   if (path === '/metrics' || path === '/readyz' || path === '/healthz') return path.slice(1);
@@ -50,6 +53,17 @@ export function useObservability(deps: {
 }): Plugin<{ request: Request; user?: UserInfo }> {
   const traces = new WeakMap<Request, Trace>();
   const { metrics, log } = deps;
+  /** The histogram's child per label set, found once (prom-client hashes the labels on each call). */
+  const children = new Map<string, { observe: (v: number) => void }>();
+  const observe = (endpoint: string, method: string, code: number, seconds: number) => {
+    const key = `${endpoint} ${method} ${code}`;
+    let child = children.get(key);
+    if (!child) {
+      child = metrics.requests.labels({ endpoint, method, code });
+      children.set(key, child);
+    }
+    child.observe(seconds);
+  };
 
   const scrape = async (request: Request): Promise<Response> => {
     let user: UserInfo;
@@ -96,7 +110,7 @@ export function useObservability(deps: {
       response.headers.set('audit-id', trace.auditID);
       const { path } = trace;
       const seconds = (performance.now() - trace.started) / 1000;
-      metrics.requests.observe({ endpoint: endpointOf(path), method: request.method, code: response.status }, seconds);
+      observe(endpointOf(path), METHODS.has(request.method) ? request.method : 'other', response.status, seconds);
       log.info(
         {
           auditID: trace.auditID,
