@@ -49,6 +49,7 @@ import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './watch/hub.
 import { DEFAULT_MAX_BODY_BYTES } from './http/bodyLimit.js';
 import { DEFAULT_QUERY_LIMITS } from './http/limits.js';
 import { DEFAULT_FAIR_SHARE } from './http/fairness.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './http/timeout.js';
 import { SYSTEM_NAMESPACES } from './apis/wellknown.js';
 import { LOCKS } from './db/locks.js';
 
@@ -236,6 +237,7 @@ export class App {
         queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.http?.queryLimits },
         trustedDocuments: options.http?.trustedDocuments,
         fairShare: { ...DEFAULT_FAIR_SHARE, ...options.http?.fairShare },
+        requestTimeoutMs: options.http?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         publicIntrospection: options.http?.publicIntrospection ?? false,
         corsOrigins: options.http?.corsOrigins ?? [],
       },

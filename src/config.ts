@@ -50,6 +50,8 @@ export interface Config {
   maxInflightPerUser: number;
   rateLimit: number;
   rateBurst: number;
+  /** How long a query or mutation may take, in ms. */
+  requestTimeoutMs: number;
   /** Browser origins allowed by CORS; none: no CORS headers at all. */
   corsOrigins: string[];
   /** How long the change log keeps a change, in ms, and how many of the newest it keeps regardless. */
@@ -113,6 +115,16 @@ const EnvSchema = z.object({
   KEYWAY_MAX_INFLIGHT_PER_USER: z.coerce.number().int().min(1).default(DEFAULT_FAIR_SHARE.perUser),
   KEYWAY_RATE_LIMIT: z.coerce.number().positive().default(DEFAULT_FAIR_SHARE.ratePerSecond),
   KEYWAY_RATE_BURST: z.coerce.number().int().min(1).default(DEFAULT_FAIR_SHARE.burst),
+  KEYWAY_REQUEST_TIMEOUT: nonEmpty.default('60s').transform((v, ctx) => {
+    try {
+      const seconds = parseDurationSeconds(v);
+      if (seconds < 1) ctx.addIssue({ code: 'custom', message: 'must be at least 1s' });
+      return seconds * 1000;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   KEYWAY_MAX_QUERY_COST: z.coerce.number().int().min(1000).default(DEFAULT_QUERY_LIMITS.maxCost),
   KEYWAY_CHANGELOG_RETENTION: nonEmpty.default('15m').transform((v, ctx) => {
     try {
@@ -209,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxInflightPerUser: e.KEYWAY_MAX_INFLIGHT_PER_USER,
     rateLimit: e.KEYWAY_RATE_LIMIT,
     rateBurst: e.KEYWAY_RATE_BURST,
+    requestTimeoutMs: e.KEYWAY_REQUEST_TIMEOUT,
     corsOrigins: e.KEYWAY_CORS_ORIGINS,
     changelogRetentionMs: e.KEYWAY_CHANGELOG_RETENTION,
     changelogKeep: e.KEYWAY_CHANGELOG_KEEP,

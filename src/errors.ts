@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'GONE'
   | 'UNAVAILABLE'
   | 'TOO_MANY_REQUESTS'
+  | 'TIMEOUT'
   | 'INTERNAL';
 
 interface Cause {

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
         ratePerSecond: config.rateLimit,
         burst: config.rateBurst,
       },
+      requestTimeoutMs: config.requestTimeoutMs,
       publicIntrospection: config.publicIntrospection,
       corsOrigins: config.corsOrigins,
     },

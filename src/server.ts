@@ -18,6 +18,7 @@ import { useImpersonation } from './http/impersonation.js';
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
 import { type QueryLimits, useQueryLimits } from './http/limits.js';
 import { useObservability } from './http/observability.js';
+import { useRequestTimeout } from './http/timeout.js';
 import { FairShare, type FairShareOptions, useFairShare } from './http/fairness.js';
 import { type TrustedDocuments, useTrustedDocuments } from './http/trusted.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -55,6 +56,8 @@ export interface HttpOptions {
   trustedDocuments?: TrustedDocuments;
   /** Seats and rates per caller. */
   fairShare: FairShareOptions;
+  /** How long a query or mutation may take (watches are exempt). */
+  requestTimeoutMs: number;
   publicIntrospection: boolean;
   /** Origins CORS allows; empty: no CORS headers, so browsers keep other origins out. */
   corsOrigins: string[];
@@ -209,6 +212,7 @@ export function createServer(deps: ServerDeps): KeywayServer {
     useFairShare(new FairShare(deps.http.fairShare)) as Plugin,
     useRequestContext(deps) as Plugin,
     ...useQueryLimits(deps.http.queryLimits),
+    useRequestTimeout(deps.http.requestTimeoutMs),
     useInputErrorsWithoutValues(),
     useStaleMarker(deps.follower),
     useAnonymousIntrospection(deps.http.publicIntrospection) as Plugin,

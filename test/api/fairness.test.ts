@@ -1,12 +1,14 @@
 /**
  * Fair share through the GraphQL endpoint, on every engine: one ServiceAccount flooding the server
  * gets TOO_MANY_REQUESTS (429, Retry-After) past its share, while another's requests are served at
- * their usual latency; system:masters is exempt.
+ * their usual latency; system:masters is exempt. And the request timeout: a query or mutation past
+ * it gets TIMEOUT (504), a mutation commits or not as a whole, a watch runs on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
 import { grantCluster, namespace, serviceAccount } from '../helpers/fixtures.js';
+import { subscribe } from '../helpers/sse.js';
 import { token } from '../helpers/tokens.js';
 
 const LIST = '{ serviceAccounts { totalCount edges { node { metadata { name labels } } } } }';
@@ -79,4 +81,46 @@ describe.each(ENGINES)('fair share (%s)', (engine) => {
     const results = await Promise.all(Array.from({ length: 50 }, () => ask(t.adminToken)));
     expect(results.every((r) => r.res.status === 200)).toBe(true);
   });
+
+  // PostgreSQL only: PGlite runs in this process and answers a whole mutation within one turn of the
+  // event loop, before any timer can fire
+  it.runIf(engine === 'postgres')(
+    'answers TIMEOUT to a mutation past the request timeout, which lands whole or not at all; watches run on',
+    async () => {
+      const hasty = await t.replica({ http: { requestTimeoutMs: 1 } });
+      try {
+        const w = await subscribe(
+          (path, init) => hasty.fetch(path, init),
+          'subscription { watch(kind: ServiceAccount, namespace: "fair", labelSelector: "late=yes") { type } }',
+          {},
+          t.adminToken,
+        );
+        const res = await hasty.fetch('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` },
+          body: JSON.stringify({
+            query:
+              'mutation { createServiceAccount(namespace: "fair", input: ' +
+              '{ metadata: { name: "late", labels: { late: "yes" } } }) { id } }',
+          }),
+        });
+        expect(res.status).toBe(504);
+        expect((await res.json()).errors[0]).toMatchObject({
+          message: 'Timeout: request did not complete within 0.001 s',
+          extensions: { code: 'TIMEOUT' },
+        });
+        // the transaction was not cut: the account is there, whole
+        await eventually(async () =>
+          expect(
+            (await t.ok('{ serviceAccount(namespace: "fair", name: "late") { metadata { labels } } }')).serviceAccount,
+          ).toEqual({ metadata: { labels: { late: 'yes' } } }),
+        );
+        // the watch, far past the timeout, still reports
+        expect((await w.next())!.data.watch.type).toBe('ADDED');
+        w.close();
+      } finally {
+        await hasty.close();
+      }
+    },
+  );
 });
