@@ -79,6 +79,20 @@ const MAX_EXPIRATION = 2 ** 32;
 
 const nonEmpty = z.string().trim().min(1);
 
+/** A duration setting (`90s`, `15m`, `1h`, or seconds), in milliseconds, of at least `minSeconds`. */
+function milliseconds(fallback: string, minSeconds: number) {
+  return nonEmpty.default(fallback).transform((v, ctx) => {
+    try {
+      const seconds = parseDurationSeconds(v);
+      if (seconds < minSeconds) ctx.addIssue({ code: 'custom', message: `must be at least ${minSeconds}s` });
+      return seconds * 1000;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: nonEmpty.default('127.0.0.1'),
@@ -115,36 +129,11 @@ const EnvSchema = z.object({
   KEYWAY_MAX_INFLIGHT_PER_USER: z.coerce.number().int().min(1).default(DEFAULT_FAIR_SHARE.perUser),
   KEYWAY_RATE_LIMIT: z.coerce.number().positive().default(DEFAULT_FAIR_SHARE.ratePerSecond),
   KEYWAY_RATE_BURST: z.coerce.number().int().min(1).default(DEFAULT_FAIR_SHARE.burst),
-  KEYWAY_REQUEST_TIMEOUT: nonEmpty.default('60s').transform((v, ctx) => {
-    try {
-      const seconds = parseDurationSeconds(v);
-      if (seconds < 1) ctx.addIssue({ code: 'custom', message: 'must be at least 1s' });
-      return seconds * 1000;
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
+  KEYWAY_REQUEST_TIMEOUT: milliseconds('60s', 1),
   KEYWAY_MAX_QUERY_COST: z.coerce.number().int().min(1000).default(DEFAULT_QUERY_LIMITS.maxCost),
-  KEYWAY_CHANGELOG_RETENTION: nonEmpty.default('15m').transform((v, ctx) => {
-    try {
-      const seconds = parseDurationSeconds(v);
-      if (seconds < 1) ctx.addIssue({ code: 'custom', message: 'must be at least 1s' });
-      return seconds * 1000;
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
+  KEYWAY_CHANGELOG_RETENTION: milliseconds('15m', 1),
   KEYWAY_CHANGELOG_KEEP: z.coerce.number().int().min(0).default(10_000),
-  KEYWAY_SHUTDOWN_DELAY: nonEmpty.default('2s').transform((v, ctx) => {
-    try {
-      return parseDurationSeconds(v) * 1000;
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
+  KEYWAY_SHUTDOWN_DELAY: milliseconds('2s', 0),
   KEYWAY_CORS_ORIGINS: z
     .string()
     .optional()
