@@ -72,6 +72,8 @@ describe('authorization coverage', () => {
   let t: TestApp;
   const resolved: Resolution[] = [];
   const required = new Map<string, string[]>(); // path → questions the field asked
+  // the schema is a module other test files in this worker share: its resolvers are put back after
+  const originals: [{ resolve?: unknown }, unknown][] = [];
   const decided = new Set<string>();
 
   beforeAll(async () => {
@@ -124,6 +126,7 @@ describe('authorization coverage', () => {
     for (const type of Object.values(schema.getTypeMap())) {
       if (!isObjectType(type) || type.name.startsWith('__')) continue;
       for (const field of Object.values(type.getFields())) {
+        originals.push([field, field.resolve]);
         const resolve = field.resolve ?? defaultFieldResolver;
         const scopes = (field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes;
         field.resolve = async (parent, args, ctx, info) => {
@@ -233,7 +236,10 @@ describe('authorization coverage', () => {
     expect(first.data?.watch.type).toBe('ADDED');
     for (const entry of ctx.authz.trace) if (entry.decision.allowed) decided.add(key(entry.attributes));
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    for (const [field, resolve] of originals) field.resolve = resolve;
+    await t.close();
+  });
 
   it('declares a question on every root field and every field that reaches other objects', () => {
     expect(unauthorizedFields(schema)).toEqual([]);

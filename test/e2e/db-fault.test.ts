@@ -331,7 +331,7 @@ describe.skipIf(!ADMIN_URL)(
             }
             // meanwhile reads are answered from memory, marked stale, and writes fail fast
             const read = await gql(k, '{ namespaces { totalCount } }');
-            expect(read.data).toEqual({ namespaces: { totalCount: 4 } });
+            expect(read.data, JSON.stringify(read)).toEqual({ namespaces: { totalCount: 4 } });
             expect(read.extensions?.stale).toMatchObject({
               since: expect.any(String),
               resourceVersion: expect.any(String),
