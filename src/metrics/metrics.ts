@@ -84,38 +84,25 @@ export class Metrics {
         () => decisions.cacheMisses,
       );
     }
-    new Gauge({
-      name: 'keyway_watchers',
-      help: 'Watches open now',
-      registers: [this.registry],
-      collect() {
-        this.set(watches.watchers);
-      },
-    });
-    new Gauge({
-      name: 'keyway_changelog_resource_version',
-      help: 'The newest change this replica has applied',
-      registers: [this.registry],
-      collect() {
-        this.set(follower.resourceVersion);
-      },
-    });
-    new Gauge({
-      name: 'keyway_changelog_lag_changes',
-      help: 'Changes announced to this replica and not applied yet',
-      registers: [this.registry],
-      collect() {
-        this.set(follower.lag);
-      },
-    });
-    new Gauge({
-      name: 'keyway_changelog_stale_seconds',
-      help: 'How long the change log has been unreadable (0 when it is read)',
-      registers: [this.registry],
-      collect() {
-        const since = follower.staleSince;
-        this.set(since ? (Date.now() - since.getTime()) / 1000 : 0);
-      },
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('keyway_watchers', 'Watches open now', () => watches.watchers);
+    gauge(
+      'keyway_changelog_resource_version',
+      'The newest change this replica has applied',
+      () => follower.resourceVersion,
+    );
+    gauge('keyway_changelog_lag_changes', 'Changes announced to this replica and not applied yet', () => follower.lag);
+    gauge('keyway_changelog_stale_seconds', 'How long the change log has been unreadable (0 when it is read)', () => {
+      const since = follower.staleSince;
+      return since ? (Date.now() - since.getTime()) / 1000 : 0;
     });
     countFrom(
       this.registry,
