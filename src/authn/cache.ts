@@ -51,8 +51,9 @@ export class CachedTokenAuthenticator implements TokenAuthenticator {
   }
 
   async authenticateToken(token: string, audiences?: string[]): Promise<AuthResponse | null> {
-    // Apply what other replicas have announced before trusting anything remembered.
-    const pending = this.follower.fresh();
+    // Apply what other replicas have announced before trusting anything remembered (a second at
+    // most: with the database away they cannot be read, and a request must not hang on it)
+    const pending = this.follower.freshWithin();
     if (pending) await pending;
     const key = this.key(token, audiences);
     const hit = this.lookup(key);

@@ -21,6 +21,9 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { CHANGES_CHANNEL, type Change, type ObjectStore, type StoreReader } from '../store/store.js';
 
+/** How long a request waits at most for changes announced to this replica to be read. */
+const FRESH_WAIT_MS = 1000;
+
 /** An in-memory consumer of the change log. */
 export interface Informer {
   /** For logs and readiness. */
@@ -152,6 +155,20 @@ export class ChangeFollower {
   fresh(): Promise<void> | undefined {
     if (this.announced <= this.last) return undefined;
     return this.waitFor(this.announced);
+  }
+
+  /**
+   * `fresh()`, waiting `ms` at most: with the database away the announced changes cannot be read,
+   * and a request then goes on with what this replica holds (its answer is marked stale).
+   */
+  freshWithin(ms = FRESH_WAIT_MS): Promise<void> | undefined {
+    const pending = this.fresh();
+    if (!pending) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    return Promise.race([pending, gaveUp]).finally(() => clearTimeout(timer));
   }
 
   /**

@@ -10,8 +10,6 @@ import type { ChangeFollower } from '../changelog/follower.js';
 import type { Context } from '../context.js';
 
 /** What the request plugins build the context from, step by step. */
-/** How long a request waits for changes announced to this replica to be read. */
-const FRESH_WAIT_MS = 1000;
 
 export type RequestContext = Partial<Context> & { request: Request };
 
@@ -22,14 +20,11 @@ export function useAuthentication(
   return {
     onContextBuilding({ context, extendContext }) {
       const headers = context.request.headers;
-      const pending = follower.fresh();
+      const pending = follower.freshWithin();
       if (pending) {
-        // a second at most: with the database away the change cannot be read (the answer is marked stale)
-        return Promise.race([pending, new Promise((resolve) => setTimeout(resolve, FRESH_WAIT_MS).unref())]).then(
-          async () => {
-            extendContext({ user: await authenticator.authenticate(headers) });
-          },
-        );
+        return pending.then(async () => {
+          extendContext({ user: await authenticator.authenticate(headers) });
+        });
       }
       const user = authenticator.authenticate(headers);
       if (user instanceof Promise) {

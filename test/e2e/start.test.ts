@@ -65,12 +65,16 @@ describe('npm start', () => {
           start({ KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() }),
           start({ KEYWAY_DATA_DIR: dir, KEYWAY_ADMIN_TOKEN: token, DATABASE_URL: url.toString() }),
         ]);
+        // the built-in namespaces and default accounts are made by whichever replica gets there
+        // first; the other hears of them through the change log, moments later
         for (const r of [a, b]) {
-          const data = await gql(
-            r.port,
-            token,
-            '{ namespaces { totalCount } serviceAccounts(namespace: "default") { totalCount } }',
-          );
+          const ask = () =>
+            gql(r.port, token, '{ namespaces { totalCount } serviceAccounts(namespace: "default") { totalCount } }');
+          let data = await ask();
+          for (let i = 0; i < 50 && data.data?.namespaces?.totalCount !== 4; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            data = await ask();
+          }
           expect(data.data).toEqual({ namespaces: { totalCount: 4 }, serviceAccounts: { totalCount: 1 } });
         }
         await stop(a);
