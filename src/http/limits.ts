@@ -64,26 +64,33 @@ function tooCostly(cost: number, max: number): GraphQLError {
   );
 }
 
+/** Variables longer than this, as JSON, are not kept as a cache key (a key must not hold a body's worth). */
+const MAX_REMEMBERED_VARIABLES = 1024;
+
 /**
  * The cost of an operation with its variables; each document's costs are remembered per
- * variables (a client sends the same few again and again).
+ * variables (a client sends the same few again and again), when they are short.
  */
 function costOf(args: ExecutionArgs, remembered: WeakMap<DocumentNode, Map<string, number>>): number {
-  let byVariables = remembered.get(args.document);
-  if (!byVariables) {
-    byVariables = new Map();
-    remembered.set(args.document, byVariables);
-  }
-  const key = `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-  let cost = byVariables.get(key);
-  if (cost === undefined) {
-    cost = getComplexity({
+  const compute = () =>
+    getComplexity({
       schema: args.schema,
       query: args.document,
       variables: (args.variableValues ?? {}) as Record<string, unknown>,
       operationName: args.operationName ?? undefined,
       estimators: ESTIMATORS,
     });
+  const variables = JSON.stringify(args.variableValues ?? {});
+  if (variables.length > MAX_REMEMBERED_VARIABLES) return compute();
+  let byVariables = remembered.get(args.document);
+  if (!byVariables) {
+    byVariables = new Map();
+    remembered.set(args.document, byVariables);
+  }
+  const key = `${args.operationName ?? ''}\u0000${variables}`;
+  let cost = byVariables.get(key);
+  if (cost === undefined) {
+    cost = compute();
     if (byVariables.size >= 100) byVariables.clear();
     byVariables.set(key, cost);
   }

@@ -65,11 +65,17 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'keyway_' });
     const { follower, watches, decisions } = sources;
     if (decisions) {
-      countFrom(this.registry, 'keyway_authorization_allowed_total', 'Authorization decisions that allowed', () =>
-        Number(decisions.allowed),
+      countFrom(
+        this.registry,
+        'keyway_authorization_allowed_total',
+        'Authorization decisions that allowed',
+        () => decisions.allowed,
       );
-      countFrom(this.registry, 'keyway_authorization_denied_total', 'Authorization decisions that denied', () =>
-        Number(decisions.denied),
+      countFrom(
+        this.registry,
+        'keyway_authorization_denied_total',
+        'Authorization decisions that denied',
+        () => decisions.denied,
       );
       countFrom(
         this.registry,
