@@ -36,6 +36,9 @@ import { RbacIndex, userKeys } from '../src/authz/rbac/index.js';
 import { objects } from '../src/db/schema.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createLogger } from '../src/log.js';
+import { generateKey } from '../src/encryption/keys.js';
+import { Envelope } from '../src/encryption/envelope.js';
+import { StorageTransformer } from '../src/encryption/transformer.js';
 import { ObjectStore } from '../src/store/store.js';
 import { measureSync, table, type Measure } from './harness.js';
 
@@ -456,7 +459,14 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'keyway-bench-'));
   const tokenFile = join(dir, 'tokens.csv');
   writeFileSync(tokenFile, `${READER},bench-reader,,bench-readers\n`);
-  const options = { database, log, adminToken: ADMIN, tokenAuthFile: tokenFile, controllers: false } as const;
+  const options = {
+    database,
+    log,
+    adminToken: ADMIN,
+    encryptionKeys: [generateKey()],
+    tokenAuthFile: tokenFile,
+    controllers: false,
+  } as const;
 
   // The namespace holding the pods, through the registry, to copy a real namespace's body.
   const setup = await App.create(options);
@@ -484,7 +494,7 @@ async function main() {
   const migrateMs = performance.now() - t0;
 
   process.stderr.write('loading it…\n');
-  const store = new ObjectStore(database);
+  const store = new ObjectStore(database, new StorageTransformer(new Envelope(options.encryptionKeys)));
   t0 = performance.now();
   const index = new RbacIndex();
   await store.snapshot((reader) => index.load(reader));

@@ -31,6 +31,7 @@ import { adminUser } from '../src/authn/static.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { objects } from '../src/db/schema.js';
 import { createLogger } from '../src/log.js';
+import { generateKey } from '../src/encryption/keys.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = join(SELF, '../..');
@@ -383,7 +384,13 @@ const gc = () => {
 async function appHeap(database: Database): Promise<number> {
   gc();
   const before = process.memoryUsage().heapUsed;
-  const app = await App.create({ database, log: createLogger('silent'), adminToken: ADMIN, controllers: false });
+  const app = await App.create({
+    database,
+    log: createLogger('silent'),
+    adminToken: ADMIN,
+    encryptionKeys: [generateKey()],
+    controllers: false,
+  });
   await app.start();
   gc();
   const held = process.memoryUsage().heapUsed - before;
@@ -398,7 +405,13 @@ async function measureMemory(engineName: string, url: string | undefined): Promi
   const empty = await appHeap(database);
 
   // 100 namespaces of 1,000 Pods, each a copy of a Pod that went through admission
-  const app = await App.create({ database, log: createLogger('silent'), adminToken: ADMIN, controllers: false });
+  const app = await App.create({
+    database,
+    log: createLogger('silent'),
+    adminToken: ADMIN,
+    encryptionKeys: [generateKey()],
+    controllers: false,
+  });
   await app.start();
   const options = { user: adminUser() };
   await app.registry.create('Namespace', '', { metadata: { name: 'model' } }, options);

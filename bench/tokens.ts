@@ -18,6 +18,7 @@ import { jwtVerify } from 'jose';
 import { App } from '../src/app.js';
 import { openDatabase } from '../src/db/client.js';
 import { createLogger } from '../src/log.js';
+import { generateKey } from '../src/encryption/keys.js';
 import { measure, table, type Measure } from './harness.js';
 
 const ADMIN = 'bench-admin-token-0123456789';
@@ -27,7 +28,13 @@ const BENCHER = { username: 'bench', uid: '', groups: ['system:masters'], extra:
 async function startApp() {
   const database = await openDatabase({ engine: 'pglite' });
   await database.migrate();
-  const app = await App.create({ database, log: createLogger('silent'), adminToken: ADMIN, controllers: false });
+  const app = await App.create({
+    database,
+    log: createLogger('silent'),
+    adminToken: ADMIN,
+    encryptionKeys: [generateKey()],
+    controllers: false,
+  });
   await app.start();
   await app.registry.create('ServiceAccount', 'default', { metadata: { name: 'bench' } }, { user: BENCHER });
   return {

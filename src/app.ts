@@ -34,6 +34,7 @@ import { ensureNamespace, NamespaceController } from './controllers/namespaces.j
 import { DefaultServiceAccountController } from './controllers/serviceAccounts.js';
 import { Leadership } from './controllers/leadership.js';
 import { RetentionController, type RetentionOptions } from './controllers/retention.js';
+import { ReencryptionController } from './controllers/reencryption.js';
 import { TokensController } from './controllers/tokens.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './log.js';
@@ -52,6 +53,8 @@ import { DEFAULT_FAIR_SHARE } from './http/fairness.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './http/timeout.js';
 import { SYSTEM_NAMESPACES } from './apis/wellknown.js';
 import { LOCKS } from './db/locks.js';
+import { Envelope, type EncryptionKey } from './encryption/envelope.js';
+import { StorageTransformer } from './encryption/transformer.js';
 
 const DEFAULT_RETENTION: RetentionOptions = { windowMs: 15 * 60_000, keep: 10_000, everyMs: 60_000 };
 
@@ -59,6 +62,8 @@ export interface AppOptions {
   database: Database;
   log: Logger;
   adminToken: string;
+  /** What sealed values are sealed with: the first key seals, every one opens (see encryption/). */
+  encryptionKeys: readonly EncryptionKey[];
   tokenAuthFile?: string;
   issuer?: string;
   apiAudiences?: string[];
@@ -132,7 +137,9 @@ export class App {
     const { database, log } = options;
     const issuer = options.issuer ?? 'http://localhost:4000';
     const apiAudiences = options.apiAudiences ?? [issuer];
-    this.store = new ObjectStore(database);
+    const transformer = new StorageTransformer(new Envelope(options.encryptionKeys));
+    this.store = new ObjectStore(database, transformer);
+    const signingKeys = new SigningKeyStore(database.db, transformer);
     this.follower = new ChangeFollower(this.store, database, log, options.pollIntervalMs);
     this.cache = new ObjectCache();
     this.follower.register(this.cache);
@@ -148,7 +155,7 @@ export class App {
     // kube-apiserver's chain: the privileged group, then RBAC
     const rbacAuthorizer = new RbacAuthorizer(this.rbac);
     this.authorizer = options.authorizer ?? new AuthorizerUnion([new PrivilegedGroupAuthorizer(), rbacAuthorizer]);
-    this.keys = new KeyRing(new SigningKeyStore(database.db), database, log, {
+    this.keys = new KeyRing(signingKeys, database, log, {
       keyFile: options.signingKeyFile,
       algorithm: options.signingAlgorithm ?? 'ES256',
     });
@@ -208,6 +215,7 @@ export class App {
           tokensController,
           new IssuedTokensController(this.registry, this.store, this.keys, log),
           new RetentionController(this.store, { ...DEFAULT_RETENTION, ...options.retention }, log),
+          new ReencryptionController(this.store, signingKeys, log),
         ]
       : [];
     this.controllers = [...this.convergers, ...this.cleanups];

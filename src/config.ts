@@ -22,6 +22,8 @@ export interface Config {
   issuer: string;
   /** The audiences a token must name to be accepted by this API (default: the issuer). */
   apiAudiences: string[];
+  /** Encryption keys file (EncryptionConfiguration or a list); unset: generated into the data directory. */
+  encryptionKeysFile?: string;
   /** PEM private key to sign with; unset: a key generated once and kept in the database. */
   signingKeyFile?: string;
   /** The algorithm of generated keys. */
@@ -103,6 +105,7 @@ const EnvSchema = z.object({
   KEYWAY_ISSUER: z.url().default('http://localhost:4000'),
   KEYWAY_API_AUDIENCES: nonEmpty.optional(),
   KEYWAY_SIGNING_KEY_FILE: nonEmpty.optional(),
+  KEYWAY_ENCRYPTION_KEYS: nonEmpty.optional(),
   KEYWAY_SIGNING_ALGORITHM: z.enum(['ES256', 'RS256']).default('ES256'),
   KEYWAY_MAX_TOKEN_EXPIRATION: nonEmpty.optional().transform((v, ctx) => {
     if (v === undefined) return 0;
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           .filter(Boolean)
       : [issuer],
     signingKeyFile: e.KEYWAY_SIGNING_KEY_FILE,
+    encryptionKeysFile: e.KEYWAY_ENCRYPTION_KEYS,
     signingAlgorithm: e.KEYWAY_SIGNING_ALGORITHM,
     maxTokenExpirationSeconds: e.KEYWAY_MAX_TOKEN_EXPIRATION,
     extendTokenExpiration: e.KEYWAY_EXTEND_TOKEN_EXPIRATION === 'true',

@@ -10,6 +10,7 @@ import { DEFAULT_QUERY_LIMITS } from './http/limits.js';
 import { loadTrustedDocuments } from './http/trusted.js';
 import { attachWebSocket } from './http/websocket.js';
 import { createLogger } from './log.js';
+import { EncryptionConfigError, resolveEncryptionKeys } from './encryption/keys.js';
 
 /** How long a shutdown waits for requests in flight before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -24,10 +25,22 @@ async function main(): Promise<void> {
   if (admin.generatedAt) {
     process.stdout.write(`\nKeyway admin token (shown once, kept in ${admin.generatedAt}):\n\n  ${admin.token}\n\n`);
   }
+  const encryption = await resolveEncryptionKeys(
+    config.encryptionKeysFile,
+    config.dataDir,
+    config.database.engine === 'pglite' && !config.database.dataDir,
+  );
+  if (encryption.generatedAt) {
+    process.stdout.write(
+      `\nKeyway encryption key generated in ${encryption.generatedAt}.\nBack it up with the database:` +
+        ' without it, stored Secrets and signing keys cannot be read.\n\n',
+    );
+  }
   const app = await App.create({
     database,
     log,
     adminToken: admin.token,
+    encryptionKeys: encryption.keys,
     tokenAuthFile: config.tokenAuthFile,
     issuer: config.issuer,
     apiAudiences: config.apiAudiences,
@@ -106,7 +119,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  if (err instanceof ConfigError || err instanceof EncryptionConfigError) process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`Keyway failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -112,7 +112,8 @@ export class ChangeFollower {
 
   /**
    * Loads every consumer from one consistent snapshot, then follows the log from that
-   * snapshot's head.
+   * snapshot's head. Throws if a consumer cannot load: a replica that starts empty-handed would
+   * answer "not found" for what exists (a value it cannot decrypt, say).
    */
   async start(): Promise<void> {
     // Listen first: a NOTIFY that arrives during the load is then not lost.
@@ -124,6 +125,11 @@ export class ChangeFollower {
     });
     this.started = true;
     this.last = await this.load(this.informers);
+    const failed = this.informers.find((r) => r.relist);
+    if (failed) {
+      await this.stop();
+      throw new Error(`cannot start: ${failed.informer.name}: ${failed.relist}`);
+    }
     this.announced = Math.max(this.announced, this.last);
     this.timer = setInterval(() => void this.poll(), this.pollIntervalMs);
     this.timer.unref();

@@ -69,7 +69,7 @@ export const changes = pgTable(
 /**
  * Token signing keys. Every replica signs with the active one (the row not retired) and
  * verifies with all of them; a retired key stays until no token it signed can still be valid.
- * Private keys are PKCS#8 PEM.
+ * Private keys are PKCS#8 PEM, stored sealed by encryption/ (never in plaintext).
  */
 export const signingKeys = pgTable(
   'signing_keys',

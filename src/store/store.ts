@@ -7,6 +7,7 @@
  * happen in resourceVersion order: a follower that has seen N has seen everything below N.
  */
 import { and, asc, eq, gt, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { KubeObject, ObjectMeta } from '../apis/meta.js';
 import { formatTime } from '../apis/meta.js';
 import { KINDS, type Kind, type ObjectOfKind } from '../apis/kinds.js';
@@ -15,6 +16,7 @@ import { changelogState, changes, objects } from '../db/schema.js';
 import type { Selector } from '../labels/selector.js';
 import { isStorable } from '../validation/storage.js';
 import { LOCKS } from '../db/locks.js';
+import { StorageTransformer } from '../encryption/transformer.js';
 
 export const CHANGES_CHANNEL = 'keyway_changes';
 
@@ -157,9 +159,19 @@ function couldExist(namespace: string | undefined, name?: string): boolean {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Reads, on the database or inside a transaction. Keys that cannot be stored find nothing. */
+/**
+ * Reads, on the database or inside a transaction. Keys that cannot be stored find nothing. What
+ * is stored sealed (a Secret's data) is opened on the way out.
+ */
 export class StoreReader {
-  constructor(protected readonly exec: Executor) {}
+  constructor(
+    protected readonly exec: Executor,
+    protected readonly transformer: StorageTransformer,
+  ) {}
+
+  private fromRow(row: Row): KubeObject {
+    return this.transformer.fromStorage(fromRow(row));
+  }
 
   async get<K extends Kind>(
     kind: K,
@@ -176,7 +188,7 @@ export class StoreReader {
     if (lock === 'share') query = query.for('share');
     if (lock === 'update') query = query.for('update');
     const [row] = await query;
-    return row ? (fromRow(row) as ObjectOfKind[K]) : null;
+    return row ? (this.fromRow(row) as ObjectOfKind[K]) : null;
   }
 
   /** An object of a kind by its uid (issued-token records are named by theirs). */
@@ -186,7 +198,7 @@ export class StoreReader {
       .select()
       .from(objects)
       .where(and(eq(objects.kind, kind), eq(objects.uid, uid)));
-    return row ? (fromRow(row) as ObjectOfKind[K]) : null;
+    return row ? (this.fromRow(row) as ObjectOfKind[K]) : null;
   }
 
   /**
@@ -205,7 +217,7 @@ export class StoreReader {
       .where(and(this.filters(kind, { namespace: options.namespace }), condition))
       .orderBy(asc(objects.namespace), asc(objects.name))
       .limit(options.limit ?? 1000);
-    return found.map((row) => fromRow(row) as ObjectOfKind[K]);
+    return found.map((row) => this.fromRow(row) as ObjectOfKind[K]);
   }
 
   /** Several objects by key, in the order asked, null where missing. */
@@ -220,7 +232,7 @@ export class StoreReader {
       .select()
       .from(objects)
       .where(sql`(${objects.kind}, ${objects.namespace}, ${objects.name}) in (${tuples})`);
-    const byKey = new Map(found.map((row) => [`${row.kind}/${row.namespace}/${row.name}`, fromRow(row)]));
+    const byKey = new Map(found.map((row) => [`${row.kind}/${row.namespace}/${row.name}`, this.fromRow(row)]));
     return keys.map((k) => byKey.get(`${k.kind}/${k.namespace}/${k.name}`) ?? null);
   }
 
@@ -245,7 +257,7 @@ export class StoreReader {
       .orderBy(asc(objects.namespace), asc(objects.name))
       .limit(options.limit + 1);
     return {
-      items: found.slice(0, options.limit).map((row) => fromRow(row) as ObjectOfKind[K]),
+      items: found.slice(0, options.limit).map((row) => this.fromRow(row) as ObjectOfKind[K]),
       hasNextPage: found.length > options.limit,
     };
   }
@@ -292,7 +304,8 @@ export class StoreReader {
       );
       for (const row of page) {
         const metadata = namespaced ? { name: row.name, namespace: row.namespace } : { name: row.name };
-        yield { kind, metadata, ...(JSON.parse(row.body) as object) } as unknown as ObjectBody<K>;
+        const object = { kind, metadata, ...(JSON.parse(row.body) as object) };
+        yield this.transformer.fromStorage(object) as unknown as ObjectBody<K>;
       }
       if (page.length < pageSize) return;
       const last = page[page.length - 1];
@@ -308,7 +321,7 @@ export class StoreReader {
       .where(and(eq(objects.namespace, namespace)))
       .orderBy(asc(objects.kind), asc(objects.name))
       .limit(limit);
-    return found.map(fromRow);
+    return found.map((row) => this.fromRow(row));
   }
 
   /** The newest resourceVersion in the change log (0 when empty). */
@@ -343,7 +356,7 @@ export class StoreReader {
       namespace: row.namespace,
       name: row.name,
       uid: row.uid,
-      object: row.object as unknown as KubeObject,
+      object: this.transformer.fromStorage(row.object as unknown as KubeObject),
     }));
   }
 }
@@ -361,8 +374,8 @@ export class StoreTransaction extends StoreReader {
     this.locked = true;
   }
 
-  /** Appends the change-log row and signals it, in one statement. */
-  private async record(type: ChangeType, object: KubeObject): Promise<void> {
+  /** Appends the change-log row (the object as stored: `sealed`) and signals it, in one statement. */
+  private async record(type: ChangeType, object: KubeObject, sealed: KubeObject): Promise<void> {
     const rv = Number(object.metadata.resourceVersion);
     const change: Change = {
       resourceVersion: rv,
@@ -377,7 +390,7 @@ export class StoreTransaction extends StoreReader {
       with logged as (
         insert into ${changes} (resource_version, type, kind, namespace, name, uid, object)
         values (${rv}, ${type}, ${change.kind}, ${change.namespace}, ${change.name}, ${change.uid},
-                ${JSON.stringify(object)}::jsonb)
+                ${JSON.stringify(this.stamp(sealed, rv))}::jsonb)
         returning resource_version
       )
       select pg_notify(${CHANGES_CHANNEL}, resource_version::text) from logged`);
@@ -391,28 +404,30 @@ export class StoreTransaction extends StoreReader {
   /** Inserts a new object; returns null (and writes nothing) if the key is taken. */
   async create<T extends KubeObject>(obj: T): Promise<T | null> {
     await this.lock();
+    const sealed = this.transformer.toStorage(obj);
     const inserted = await this.exec
       .insert(objects)
-      .values({ ...toRow(obj, 0), resourceVersion: sql`nextval('resource_version_seq')` })
+      .values({ ...toRow(sealed, 0), resourceVersion: sql`nextval('resource_version_seq')` })
       .onConflictDoNothing({ target: [objects.kind, objects.namespace, objects.name] })
       .returning({ rv: objects.resourceVersion });
     if (inserted.length === 0) return null;
     const stored = this.stamp(obj, Number(inserted[0].rv));
-    await this.record('ADDED', stored);
+    await this.record('ADDED', stored, sealed);
     return stored;
   }
 
   /** Replaces a stored object (the caller holds its row lock and checked preconditions). */
   async update<T extends KubeObject>(obj: T): Promise<T> {
     await this.lock();
-    const row = toRow(obj, 0);
+    const sealed = this.transformer.toStorage(obj);
+    const row = toRow(sealed, 0);
     const [updated] = await this.exec
       .update(objects)
       .set({ ...row, resourceVersion: sql`nextval('resource_version_seq')` })
       .where(and(eq(objects.kind, row.kind), eq(objects.namespace, row.namespace), eq(objects.name, row.name)))
       .returning({ rv: objects.resourceVersion });
     const stored = this.stamp(obj, Number(updated.rv));
-    await this.record('MODIFIED', stored);
+    await this.record('MODIFIED', stored, sealed);
     return stored;
   }
 
@@ -428,7 +443,7 @@ export class StoreTransaction extends StoreReader {
           select nextval('resource_version_seq')::text as rv`,
     );
     const stored = this.stamp(obj, Number(deleted.rv));
-    await this.record('DELETED', stored);
+    await this.record('DELETED', stored, this.transformer.toStorage(obj));
     return stored;
   }
 }
@@ -448,9 +463,12 @@ export class ObjectStore {
   readonly read: StoreReader;
   private readonly db: Executor;
 
-  constructor(private readonly database: Database) {
+  constructor(
+    private readonly database: Database,
+    readonly transformer: StorageTransformer,
+  ) {
     this.db = database.db;
-    this.read = new StoreReader(this.db);
+    this.read = new StoreReader(this.db, transformer);
   }
 
   /**
@@ -459,7 +477,7 @@ export class ObjectStore {
    * log from that head without missing or repeating a change.
    */
   async snapshot<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (dbtx) => fn(new StoreReader(dbtx as unknown as Executor)), {
+    return this.db.transaction(async (dbtx) => fn(new StoreReader(dbtx as unknown as Executor, this.transformer)), {
       isolationLevel: 'repeatable read',
       accessMode: 'read only',
     });
@@ -475,7 +493,7 @@ export class ObjectStore {
       let written: Change[] = [];
       try {
         const result = await this.db.transaction(async (dbtx) => {
-          const tx = new StoreTransaction(dbtx as unknown as Executor);
+          const tx = new StoreTransaction(dbtx as unknown as Executor, this.transformer);
           const out = await fn(tx);
           written = tx.written;
           return out;
@@ -486,6 +504,75 @@ export class ObjectStore {
         if (attempt >= 3 || !isRetryable(err)) throw err;
       }
     }
+  }
+
+  /**
+   * Re-seals under the key that seals now every stored value sealed by another key, or stored
+   * before encryption: objects and change log, a page at a time, each row in its own statement
+   * while Keyway serves. The objects do not change (no resourceVersion, no change-log row); a
+   * rewrite applies only if the row is as it was read, so a write racing it wins and is kept.
+   * Returns how many values it rewrote.
+   */
+  async reencrypt(pageSize = 500): Promise<number> {
+    const prefix = this.transformer.envelope.writePrefix;
+    let rewritten = 0;
+    for (const kind of Object.keys(KINDS) as Kind[]) {
+      const field = StorageTransformer.sealedField(kind);
+      if (!field) continue;
+      const stale = (column: AnyPgColumn) =>
+        sql`${column} ? ${field} and (jsonb_typeof(${column} -> ${field}) <> 'string'
+            or left(${column} ->> ${field}, ${prefix.length}) <> ${prefix})`;
+      const path = `{${field}}`;
+      const resealed = (namespace: string, name: string, text: string) => {
+        const value = JSON.parse(text) as unknown;
+        const context = StorageTransformer.context(kind, namespace, name);
+        const plaintext = typeof value === 'string' ? this.transformer.open(value, context) : text;
+        return JSON.stringify(this.transformer.seal(plaintext, context));
+      };
+      let after = { namespace: '', name: '' };
+      for (;;) {
+        const page = await rows<{ namespace: string; name: string; rv: string; value: string }>(
+          this.db,
+          sql`select namespace, name, resource_version::text as rv, (body -> ${field})::text as value from ${objects}
+              where kind = ${kind} and (namespace, name) > (${after.namespace}, ${after.name})
+                and ${stale(objects.body)}
+              order by namespace, name limit ${pageSize}`,
+        );
+        for (const row of page) {
+          const sealed = resealed(row.namespace, row.name, row.value);
+          const done = await rows(
+            this.db,
+            sql`update ${objects} set body = jsonb_set(body, ${path}::text[], ${sealed}::jsonb)
+                where kind = ${kind} and namespace = ${row.namespace} and name = ${row.name}
+                  and resource_version = ${Number(row.rv)} returning 1`,
+          );
+          rewritten += done.length;
+        }
+        if (page.length < pageSize) break;
+        after = page[page.length - 1];
+      }
+      let from = 0;
+      for (;;) {
+        const page = await rows<{ namespace: string; name: string; rv: string; value: string }>(
+          this.db,
+          sql`select namespace, name, resource_version::text as rv, (object -> ${field})::text as value from ${changes}
+              where kind = ${kind} and resource_version > ${from} and ${stale(changes.object)}
+              order by resource_version limit ${pageSize}`,
+        );
+        for (const row of page) {
+          const sealed = resealed(row.namespace, row.name, row.value);
+          const done = await rows(
+            this.db,
+            sql`update ${changes} set object = jsonb_set(object, ${path}::text[], ${sealed}::jsonb)
+                where resource_version = ${Number(row.rv)} and object -> ${field} = ${row.value}::jsonb returning 1`,
+          );
+          rewritten += done.length;
+        }
+        if (page.length < pageSize) break;
+        from = Number(page[page.length - 1].rv);
+      }
+    }
+    return rewritten;
   }
 
   /**
@@ -530,7 +617,7 @@ export class ObjectStore {
         .set({ object: sql`${changes.object} #- '{data}'` })
         .where(and(eq(changes.kind, 'Secret'), lt(changes.createdAt, before), sql`${changes.object} ? 'data'`))
         .returning({ rv: changes.resourceVersion });
-      return { removed, horizon: await new StoreReader(exec).horizon(), redacted: redacted.length };
+      return { removed, horizon: await new StoreReader(exec, this.transformer).horizon(), redacted: redacted.length };
     });
   }
 }

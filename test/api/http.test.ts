@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { createLogger } from '../../src/log.js';
-import { eventually, startTestApp } from '../helpers/app.js';
+import { eventually, startTestApp, TEST_ENCRYPTION_KEYS } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/engines.js';
 
 describe('http', () => {
@@ -24,7 +24,12 @@ describe('http', () => {
 
   it('answers /healthz while alive and /readyz only once started', async () => {
     const db = await createTestDatabase('pglite');
-    const app = await App.create({ database: db.database, log: createLogger('silent'), adminToken: 'x'.repeat(32) });
+    const app = await App.create({
+      database: db.database,
+      log: createLogger('silent'),
+      adminToken: 'x'.repeat(32),
+      encryptionKeys: TEST_ENCRYPTION_KEYS,
+    });
     try {
       const get = (path: string) => Promise.resolve(app.server.fetch(new Request(`http://keyway.test${path}`)));
       expect((await get('/healthz')).status).toBe(200);

@@ -10,6 +10,7 @@ import type { Secret } from '../../src/apis/core.js';
 import { ObjectCache } from '../../src/cache/objects.js';
 import { ChangeFollower } from '../../src/changelog/follower.js';
 import { createLogger } from '../../src/log.js';
+import { testTransformer } from '../helpers/app.js';
 import { Registry } from '../../src/registry/registry.js';
 import type { Strategies } from '../../src/registry/strategy.js';
 import { strategies } from '../../src/resources/strategies.js';
@@ -67,7 +68,7 @@ describe.each(ENGINES)('the write pipeline (%s)', (engine) => {
 
   beforeAll(async () => {
     db = await createTestDatabase(engine);
-    const store = new ObjectStore(db.database);
+    const store = new ObjectStore(db.database, testTransformer());
     follower = new ChangeFollower(store, db.database, createLogger('silent'));
     const cache = new ObjectCache();
     follower.register(cache);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDatabase, rows, type Database } from '../../src/db/client.js';
 import { ObjectStore } from '../../src/store/store.js';
-import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { eventually, startTestApp, testTransformer, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
 import { namespace } from '../helpers/fixtures.js';
 
@@ -85,7 +85,7 @@ describe('PGlite planner statistics', () => {
   it('analyzes after migrations and again each time enough rows were written', async () => {
     await database.migrate();
     expect(await analyzed()).toBe(1);
-    const store = new ObjectStore(database);
+    const store = new ObjectStore(database, testTransformer());
     const account = (name: string) => ({
       kind: 'ServiceAccount' as const,
       metadata: {

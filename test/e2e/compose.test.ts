@@ -40,4 +40,10 @@ describe('docker-compose.yml', () => {
     for (const path of ['src', 'drizzle', 'package-lock.json', 'tsconfig.build.json', 'scripts'])
       expect(dockerfile).toContain(path);
   });
+
+  it('keeps the data directory (admin token, generated encryption key) on a volume', () => {
+    expect(dockerfile).toMatch(/KEYWAY_DATA_DIR=\/data\b/);
+    expect(compose.services.keyway.volumes).toContain('keyway-data:/data');
+    expect(Object.keys(compose.volumes)).toContain('keyway-data');
+  });
 });

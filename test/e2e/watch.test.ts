@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withEmptyDatabase } from '../helpers/emptyDatabase.js';
-import { gqlOver, startKeyway } from '../helpers/process.js';
+import { encryptionKeysFile, gqlOver, startKeyway } from '../helpers/process.js';
+import { generateKey } from '../../src/encryption/keys.js';
 import { subscribe } from '../helpers/sse.js';
 
 const over = (port: number) => (path: string, init: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init);
@@ -23,8 +24,11 @@ describe('watch across processes', () => {
     async () => {
       await withEmptyDatabase(async (url) => {
         const token = `e2e-${randomBytes(12).toString('hex')}`;
+        // replicas share their encryption keys
+        const keys = await encryptionKeysFile([generateKey()]);
         const env = async () => ({
           KEYWAY_ADMIN_TOKEN: token,
+          KEYWAY_ENCRYPTION_KEYS: keys,
           DATABASE_URL: url.toString(),
           KEYWAY_DATA_DIR: await mkdtemp(join(tmpdir(), 'keyway-watch-')),
         });

@@ -5,6 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { App, type AppOptions } from '../../src/app.js';
 import { createLogger } from '../../src/log.js';
+import { generateKey } from '../../src/encryption/keys.js';
+import { Envelope } from '../../src/encryption/envelope.js';
+import { StorageTransformer } from '../../src/encryption/transformer.js';
 import { createTestDatabase, type Engine, type TestDatabase } from './engines.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -34,6 +37,12 @@ export interface TestApp {
 
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
+/** The encryption keys every test app uses unless a test gives its own (replicas must share them). */
+export const TEST_ENCRYPTION_KEYS = [generateKey('test-key')];
+
+/** The storage transformer of those keys, for tests that build a store of their own. */
+export const testTransformer = () => new StorageTransformer(new Envelope(TEST_ENCRYPTION_KEYS));
+
 async function startOn(
   engine: Engine,
   db: TestDatabase,
@@ -42,8 +51,22 @@ async function startOn(
 ): Promise<TestApp> {
   const adminToken = options.adminToken ?? `admin-${randomBytes(16).toString('hex')}`;
   const database = ownsDb ? db.database : await db.reopen();
-  const app = await App.create({ database, log, adminToken, pollIntervalMs: 200, ...options });
-  await app.start();
+  const app = await App.create({
+    database,
+    log,
+    adminToken,
+    pollIntervalMs: 200,
+    ...options,
+    encryptionKeys: options.encryptionKeys ?? TEST_ENCRYPTION_KEYS,
+  });
+  try {
+    await app.start();
+  } catch (err) {
+    await app.stop();
+    if (ownsDb) await db.drop();
+    else await database.close();
+    throw err;
+  }
   const fetchPath = (path: string, init?: RequestInit) =>
     Promise.resolve(app.server.fetch(new Request(`http://keyway.test${path}`, init)));
   const gql = async <T>(query: string, variables?: Record<string, unknown>, token: string | null = adminToken) => {

@@ -4,7 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EncryptionKey } from '../../src/encryption/envelope.js';
+import { encryptionConfiguration } from '../../src/encryption/keys.js';
 import { afterEach } from 'vitest';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -51,6 +55,28 @@ function spawnKeyway(env: Record<string, string>): ChildProcess {
   });
   running.push(child);
   return child;
+}
+
+/** `npm run keys:reencrypt` (the compiled command) with `env` over this process's: its exit code and output. */
+export async function runReencrypt(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/reencrypt.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let output = '';
+  child.stdout!.on('data', (b) => (output += b));
+  child.stderr!.on('data', (b) => (output += b));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  return { code, output };
+}
+
+/** A keys file (EncryptionConfiguration) in a new temporary directory; its path. */
+export async function encryptionKeysFile(keys: EncryptionKey[]): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'keyway-keys-')), 'encryption.yaml');
+  await writeFile(path, encryptionConfiguration(keys), { mode: 0o600 });
+  return path;
 }
 
 /** Runs the server until it exits by itself (a start that must fail): its exit code and stderr. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../../src/app.js';
 import { createLogger } from '../../../src/log.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { startTestApp, TEST_ENCRYPTION_KEYS, type TestApp } from '../../helpers/app.js';
 import { createTestDatabase } from '../../helpers/engines.js';
 import { forge, review, whoami } from '../../helpers/tokens.js';
 
@@ -171,6 +171,7 @@ jwt:
           database: db.database,
           log: createLogger('silent'),
           adminToken: 'x'.repeat(32),
+          encryptionKeys: TEST_ENCRYPTION_KEYS,
           oidcIssuersFile: join(dir, 'bad.yaml'),
         }),
       ).rejects.toThrow(`KEYWAY_OIDC_ISSUERS: ${field}`);
