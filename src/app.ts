@@ -35,6 +35,10 @@ import { DefaultServiceAccountController } from './controllers/serviceAccounts.j
 import { Leadership } from './controllers/leadership.js';
 import { RetentionController, type RetentionOptions } from './controllers/retention.js';
 import { ReencryptionController } from './controllers/reencryption.js';
+import { AuditRetentionController, DEFAULT_AUDIT_RETENTION_MS } from './controllers/auditRetention.js';
+import { AuditLog } from './audit/recorder.js';
+import { AuditPolicy } from './audit/policy.js';
+import { AuditStore } from './store/audit.js';
 import { TokensController } from './controllers/tokens.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './log.js';
@@ -79,6 +83,11 @@ export interface AppOptions {
   /** Off in tests that need to watch what controllers would otherwise change. */
   controllers?: boolean;
   pollIntervalMs?: number;
+  /**
+   * What the audit log keeps (default: every event at Metadata), for how long (default 30 days),
+   * and how often the leading replica trims it (default every minute).
+   */
+  audit?: { policy?: AuditPolicy; retentionMs?: number; trimEveryMs?: number };
   /** Change-log retention (defaults: 15 minutes, at least the newest 10,000 changes, checked every minute). */
   retention?: Partial<RetentionOptions>;
   /** How often a replica checks (or tries to take) the cleanup controllers' lease (default 2 s). */
@@ -178,6 +187,7 @@ export class App {
       this.follower,
     );
 
+    const auditStore = new AuditStore(database.db);
     const watches = new WatchHub(this.follower, this.cache, this.store.read, {
       ...DEFAULT_WATCH_OPTIONS,
       ...options.watch,
@@ -196,11 +206,13 @@ export class App {
       authorizer: this.authorizer,
       rbac: this.rbac,
       watches,
+      audit: new AuditLog(options.audit?.policy ?? AuditPolicy.DEFAULT, auditStore, log),
       metrics: new Metrics({
         follower: this.follower,
         watches,
         decisions: options.authorizer ? undefined : rbacAuthorizer.stats,
         database: () => database.ping(),
+        pool: () => database.pool(),
       }),
     };
     // converging reconcilers run on every replica; cleanup runs on the one that leads
@@ -216,6 +228,12 @@ export class App {
           new IssuedTokensController(this.registry, this.store, this.keys, log),
           new RetentionController(this.store, { ...DEFAULT_RETENTION, ...options.retention }, log),
           new ReencryptionController(this.store, signingKeys, log),
+          new AuditRetentionController(
+            auditStore,
+            options.audit?.retentionMs ?? DEFAULT_AUDIT_RETENTION_MS,
+            log,
+            options.audit?.trimEveryMs,
+          ),
         ]
       : [];
     this.controllers = [...this.convergers, ...this.cleanups];

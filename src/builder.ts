@@ -44,7 +44,7 @@ export const builder = new SchemaBuilder<{
     StringListMap: { Input: Record<string, string[]>; Output: Record<string, string[]> };
     DateTime: { Input: string; Output: string };
   };
-  Connection: { totalCount: () => number };
+  Connection: { totalCount: () => number | Promise<number> };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;

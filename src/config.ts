@@ -56,6 +56,10 @@ export interface Config {
   requestTimeoutMs: number;
   /** Browser origins allowed by CORS; none: no CORS headers at all. */
   corsOrigins: string[];
+  /** The audit policy file (audit.k8s.io Policy); unset: every event at Metadata. */
+  auditPolicyFile?: string;
+  /** How long audit events are kept, in ms. */
+  auditRetentionMs: number;
   /** How long the change log keeps a change, in ms, and how many of the newest it keeps regardless. */
   changelogRetentionMs: number;
   changelogKeep: number;
@@ -135,6 +139,8 @@ const EnvSchema = z.object({
   KEYWAY_REQUEST_TIMEOUT: milliseconds('60s', 1),
   KEYWAY_MAX_QUERY_COST: z.coerce.number().int().min(1000).default(DEFAULT_QUERY_LIMITS.maxCost),
   KEYWAY_CHANGELOG_RETENTION: milliseconds('15m', 1),
+  KEYWAY_AUDIT_POLICY: nonEmpty.optional(),
+  KEYWAY_AUDIT_RETENTION: milliseconds('720h', 60),
   KEYWAY_CHANGELOG_KEEP: z.coerce.number().int().min(0).default(10_000),
   KEYWAY_SHUTDOWN_DELAY: milliseconds('2s', 0),
   KEYWAY_CORS_ORIGINS: z
@@ -217,6 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.KEYWAY_REQUEST_TIMEOUT,
     corsOrigins: e.KEYWAY_CORS_ORIGINS,
     changelogRetentionMs: e.KEYWAY_CHANGELOG_RETENTION,
+    auditPolicyFile: e.KEYWAY_AUDIT_POLICY,
+    auditRetentionMs: e.KEYWAY_AUDIT_RETENTION,
     changelogKeep: e.KEYWAY_CHANGELOG_KEEP,
     shutdownDelayMs: e.KEYWAY_SHUTDOWN_DELAY,
   };

@@ -11,6 +11,7 @@ import type { TokenIssuer } from './tokens/request.js';
 import type { TokenRevoker } from './tokens/revocation.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { WatchHub } from './watch/hub.js';
+import type { AuditLog, RequestAudit } from './audit/recorder.js';
 
 /** The long-lived parts a request's context is made from. */
 export interface Services {
@@ -28,10 +29,17 @@ export interface Services {
   watches: WatchHub;
   /** Counters the resolvers add to (tokens issued and reviewed). */
   metrics: Metrics;
+  /** The audit log: events, their policy, their store. */
+  audit: AuditLog;
 }
 
-export interface Context extends Services {
+export interface Context extends Omit<Services, 'audit'> {
   user: UserInfo;
+  /** Who authenticated, when the request acts as someone else (impersonation). */
+  impersonator?: UserInfo;
+  /** This request's audit: its events, and the mutation being resolved. */
+  audit: RequestAudit;
+  auditLog: AuditLog;
   authz: RequestAuthorizer;
   /** The single-object reads of nested fields, from the watch cache. */
   objects: ObjectLoader;

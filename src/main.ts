@@ -1,4 +1,5 @@
 /** config → database → migrate → admin token → app → start → listen; and shutdown on SIGINT/SIGTERM. */
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { App } from './app.js';
@@ -11,6 +12,15 @@ import { loadTrustedDocuments } from './http/trusted.js';
 import { attachWebSocket } from './http/websocket.js';
 import { createLogger } from './log.js';
 import { EncryptionConfigError, resolveEncryptionKeys } from './encryption/keys.js';
+import { AuditPolicy, AuditPolicyError } from './audit/policy.js';
+
+async function readPolicy(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new AuditPolicyError(`KEYWAY_AUDIT_POLICY: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
 
 /** How long a shutdown waits for requests in flight before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -19,6 +29,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const trustedDocuments = config.trustedDocumentsFile ? loadTrustedDocuments(config.trustedDocumentsFile) : undefined;
   const log = createLogger(config.logLevel);
+  const auditPolicy = config.auditPolicyFile
+    ? AuditPolicy.parse(await readPolicy(config.auditPolicyFile), `KEYWAY_AUDIT_POLICY (${config.auditPolicyFile})`)
+    : undefined;
   const database = await openDatabase(config.database);
   await database.migrate();
   const admin = await resolveAdminToken(config.adminToken, config.dataDir);
@@ -52,6 +65,7 @@ async function main(): Promise<void> {
     rootCAFile: config.rootCAFile,
     jwksURI: config.jwksURI,
     retention: { windowMs: config.changelogRetentionMs, keep: config.changelogKeep },
+    audit: { policy: auditPolicy, retentionMs: config.auditRetentionMs },
     http: {
       maxRequestBodyBytes: config.maxRequestBodyBytes,
       queryLimits: { ...DEFAULT_QUERY_LIMITS, maxCost: config.maxQueryCost },
@@ -119,7 +133,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof EncryptionConfigError) process.stderr.write(`${err.message}\n`);
+  if (err instanceof ConfigError || err instanceof EncryptionConfigError || err instanceof AuditPolicyError)
+    process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`Keyway failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -2,6 +2,7 @@
 import { GraphQLSchema, isSpecifiedScalarType, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import { assertEveryFieldAuthorized } from './authz/coverage.js';
+import { auditFields } from './audit/fields.js';
 import './resources/common/scalars.js';
 import './resources/namespace/schema.js';
 import './resources/secret/schema.js';
@@ -14,6 +15,7 @@ import './resources/authentication/schema.js';
 import './resources/signingkey/schema.js';
 import './resources/authorization/schema.js';
 import './resources/watch/schema.js';
+import './resources/audit/schema.js';
 import './resources/common/node.js';
 
 builder.queryType({});
@@ -24,6 +26,7 @@ builder.globalConnectionField('totalCount', (t) =>
 
 export const schema = builder.toSchema({ sortSchema: false });
 assertEveryFieldAuthorized(schema);
+auditFields(schema);
 
 /**
  * The schema as SDL, as `schema.graphql` holds it: root types first, then the rest by name;

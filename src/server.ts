@@ -3,6 +3,7 @@
  * a yoga plugin in one ordered list; there is no listen() here, so tests call `yoga.fetch`.
  */
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { UserInfo } from './authn/identity.js';
@@ -17,7 +18,8 @@ import { useBodyLimit } from './http/bodyLimit.js';
 import { useImpersonation } from './http/impersonation.js';
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
 import { type QueryLimits, useQueryLimits } from './http/limits.js';
-import { useObservability } from './http/observability.js';
+import { auditIdOf, useObservability } from './http/observability.js';
+import { useAudit, useAuthenticatedUser } from './http/audit.js';
 import { useRequestTimeout } from './http/timeout.js';
 import { FairShare, type FairShareOptions, useFairShare } from './http/fairness.js';
 import { type TrustedDocuments, useTrustedDocuments } from './http/trusted.js';
@@ -124,20 +126,29 @@ function maskError(log: Logger) {
 }
 
 /** What a request's resolvers receive, once its caller is known. */
-export function requestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' | 'cache'>, user: UserInfo): Context {
-  return {
-    ...deps.services,
-    user,
-    authz: new RequestAuthorizer(user, deps.authorizer),
-    objects: new ObjectLoader(deps.cache),
-  };
+export function requestContext(
+  deps: Pick<ServerDeps, 'authorizer' | 'services' | 'cache'>,
+  user: UserInfo,
+  request: { auditID?: string; impersonator?: UserInfo; userAgent?: string } = {},
+): Context {
+  const { audit: auditLog, ...services } = deps.services;
+  const audit = auditLog.begin({ ...request, auditID: request.auditID ?? randomUUID(), user });
+  const authz = new RequestAuthorizer(user, deps.authorizer);
+  authz.observer = (attributes, decision) => audit.asked(attributes, decision);
+  return { ...services, user, authz, audit, auditLog, objects: new ObjectLoader(deps.cache) };
 }
 
 /** The last request plugin: the context resolvers receive, for the caller the plugins before settled on. */
 function useRequestContext(deps: Pick<ServerDeps, 'authorizer' | 'services' | 'cache'>): Plugin<RequestContext> {
   return {
     onContextBuilding({ context, extendContext }) {
-      extendContext(requestContext(deps, context.user!));
+      extendContext(
+        requestContext(deps, context.user!, {
+          auditID: auditIdOf(context.request),
+          impersonator: context.impersonator,
+          userAgent: context.request.headers.get('user-agent') ?? undefined,
+        }),
+      );
     },
   };
 }
@@ -200,6 +211,7 @@ export function createServer(deps: ServerDeps): KeywayServer {
       authenticator: deps.authenticator,
       authorizer: deps.authorizer,
     }) as Plugin,
+    useAudit(deps.services.audit) as Plugin,
     useReadyz(readiness(deps)),
     useOidcDiscovery(deps.services.keys, deps.discovery),
     useBodyLimit(deps.http.maxRequestBodyBytes),
@@ -208,6 +220,7 @@ export function createServer(deps: ServerDeps): KeywayServer {
     useCSRFPrevention({ requestHeaders: ['authorization', 'x-keyway-csrf', 'x-graphql-yoga-csrf'] }),
     ...(deps.http.trustedDocuments ? [useTrustedDocuments(deps.http.trustedDocuments)] : []),
     useAuthentication(deps.authenticator, deps.follower) as Plugin,
+    useAuthenticatedUser() as Plugin,
     useImpersonation(deps.authorizer) as Plugin,
     useFairShare(new FairShare(deps.http.fairShare)) as Plugin,
     useRequestContext(deps) as Plugin,

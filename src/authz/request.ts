@@ -21,6 +21,8 @@ export class RequestAuthorizer {
   /** Each question's answer, or its pending answer while an authorizer is still deciding. */
   private readonly memo = new Map<string, Decision | Promise<Decision>>();
   readonly trace: TraceEntry[] = [];
+  /** Told every question and its answer, asked again or not (the request's audit). */
+  observer: ((attributes: RequestAttributes, decision: Decision) => void) | undefined;
 
   constructor(
     readonly user: UserInfo,
@@ -34,7 +36,10 @@ export class RequestAuthorizer {
   decide(attributes: RequestAttributes): Decision | Promise<Decision> {
     const key = attributesKey(attributes);
     const known = this.memo.get(key);
-    if (known) return known;
+    if (known) {
+      if (this.observer && !(known instanceof Promise)) this.observer(attributes, known);
+      return known;
+    }
     const answer = this.authorizer.authorize({ ...attributes, user: this.user }, key);
     if (!(answer instanceof Promise)) return this.settle(key, attributes, answer);
     const pending = answer.then((d) => this.settle(key, attributes, d));
@@ -45,6 +50,7 @@ export class RequestAuthorizer {
   private settle(key: string, attributes: RequestAttributes, decision: Decision): Decision {
     this.trace.push({ attributes, decision });
     this.memo.set(key, decision);
+    this.observer?.(attributes, decision);
     return decision;
   }
 

@@ -50,6 +50,8 @@ export interface Database {
    * the server that is not answering).
    */
   ping(): Promise<boolean>;
+  /** The connection pool now (PGlite: its one connection, whose use is not tracked). */
+  pool(): PoolStats;
   /** Calls `onPayload` for each NOTIFY on `channel` (after the sender commits). */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** A lease on an advisory lock, held by one replica at a time (see Lease). */
@@ -57,6 +59,22 @@ export interface Database {
   close(): Promise<void>;
   /** PGlite only: the data directory as a tarball, to start other databases from (tests). */
   snapshot?(): Promise<Blob>;
+}
+
+export interface PoolStats {
+  /** Connections the pool may open. */
+  size: number;
+  /** Running a query (or reserved by a transaction). */
+  busy: number;
+  idle: number;
+  connecting: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+}
+
+/** postgres.js's pool state, which our patch (patches/postgres+3.4.9.patch) exposes. */
+interface PoolStatsOf {
+  poolStats(): Record<'connecting' | 'reserved' | 'open' | 'busy' | 'full' | 'queued', number>;
 }
 
 /**
@@ -97,6 +115,7 @@ async function openPglite(target: { dataDir?: string; loadDataDir?: Blob; analyz
       await migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
       await db.execute(ANALYZE);
     },
+    pool: () => ({ size: 1, busy: 0, idle: 1, connecting: 0, waiting: 0 }),
     wrote(rows) {
       unanalyzed += rows;
       if (unanalyzed < analyzeEvery || analyzing || client.closed) return;
@@ -158,6 +177,16 @@ async function openPostgres(target: { url: string; maxConnections?: number }): P
       }
     },
     wrote() {},
+    pool() {
+      const s = (client as unknown as PoolStatsOf).poolStats();
+      return {
+        size: options.max,
+        busy: s.busy + s.full + s.reserved,
+        idle: s.open,
+        connecting: s.connecting,
+        waiting: s.queued,
+      };
+    },
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, PING_TIMEOUT_MS, false)));

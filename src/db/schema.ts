@@ -5,6 +5,8 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
+  integer,
   index,
   uniqueIndex,
   jsonb,
@@ -95,3 +97,42 @@ export const changelogState = pgTable('changelog_state', {
   key: text('key').primaryKey(),
   resourceVersion: bigint('resource_version', { mode: 'number' }).notNull(),
 });
+
+/**
+ * The audit log (Kubernetes' audit events, one row each): who asked what, what was decided, what
+ * came of it. A mutation's event is written in the mutation's transaction. `request` is kept only
+ * at the `Request` level, and never for Secrets or tokens.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    time: timestamp('time', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    auditID: text('audit_id').notNull(),
+    level: text('level').$type<'Metadata' | 'Request'>().notNull(),
+    username: text('username').notNull(),
+    uid: text('uid').notNull(),
+    groups: jsonb('groups').$type<string[]>().notNull(),
+    /** Who authenticated, when the request acted as someone else. */
+    impersonator: text('impersonator'),
+    userAgent: text('user_agent'),
+    verb: text('verb').notNull(),
+    apiGroup: text('api_group').notNull(),
+    resource: text('resource').notNull(),
+    subresource: text('subresource').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    /** A request refused before it named a resource (authentication, rate limits): its path. */
+    path: text('path'),
+    decision: text('decision').$type<'allow' | 'forbid'>().notNull(),
+    reason: text('reason').notNull(),
+    code: integer('code').notNull(),
+    annotations: jsonb('annotations').$type<Record<string, string>>().notNull(),
+    request: jsonb('request').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index('audit_events_time_idx').on(t.time),
+    index('audit_events_user_idx').on(t.username, t.id),
+    index('audit_events_namespace_idx').on(t.namespace, t.id),
+  ],
+);

@@ -117,7 +117,7 @@ export function useImpersonation(authorizer: Authorizer): Plugin<RequestContext>
       const { request, user } = context;
       if (!user || !requestedImpersonation(request.headers)) return undefined;
       return impersonate(request.headers, new RequestAuthorizer(user, authorizer)).then((acting) => {
-        extendContext({ user: acting });
+        extendContext({ user: acting, impersonator: user });
       });
     },
   };

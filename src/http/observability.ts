@@ -25,6 +25,14 @@ interface Trace {
   user?: UserInfo;
 }
 
+/** Each request's audit id, for the plugins after this one. */
+const AUDIT_IDS = new WeakMap<Request, string>();
+
+/** The audit id of a request this plugin has seen. */
+export function auditIdOf(request: Request): string | undefined {
+  return AUDIT_IDS.get(request);
+}
+
 /** A client's Audit-ID is kept if it looks like one (kube-apiserver keeps what the client sent). */
 const SANE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -85,8 +93,10 @@ export function useObservability(deps: {
   return {
     onRequest({ request, url, endResponse }) {
       const sent = request.headers.get('audit-id');
+      const auditID = sent && SANE_ID.test(sent) ? sent : randomUUID();
+      AUDIT_IDS.set(request, auditID);
       traces.set(request, {
-        auditID: sent && SANE_ID.test(sent) ? sent : randomUUID(),
+        auditID,
         path: url.pathname,
         started: performance.now(),
       });

@@ -12,6 +12,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { DecisionStats } from '../authz/rbac/authorizer.js';
 import type { ChangeFollower } from '../changelog/follower.js';
 import type { WatchHub } from '../watch/hub.js';
+import type { PoolStats } from '../db/client.js';
 
 export interface MetricSources {
   follower: ChangeFollower;
@@ -19,6 +20,8 @@ export interface MetricSources {
   decisions?: DecisionStats;
   /** Whether the database answered its last ping. */
   database: () => Promise<boolean>;
+  /** The connection pool now. */
+  pool: () => PoolStats;
 }
 
 /** A counter whose value is a component's own count, read when scraped. */
@@ -116,6 +119,18 @@ export class Metrics {
       'In-memory consumers reloaded from a fresh snapshot',
       () => follower.relists,
     );
+    new Gauge({
+      name: 'keyway_database_connections',
+      help: 'Database connections of this replica, by state (busy, idle, connecting)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const now = sources.pool();
+        for (const state of ['busy', 'idle', 'connecting'] as const) this.set({ state }, now[state]);
+      },
+    });
+    gauge('keyway_database_pool_size', 'Connections the database pool may open', () => sources.pool().size);
+    gauge('keyway_database_queries_waiting', 'Queries waiting for a database connection', () => sources.pool().waiting);
     new Gauge({
       name: 'keyway_database_up',
       help: 'Whether the database answered a ping (1) or not (0)',

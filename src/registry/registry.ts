@@ -20,6 +20,7 @@ import { validateObjectMeta } from '../validation/objectmeta.js';
 import { validateStorage } from '../validation/storage.js';
 import type { Strategies, Strategy } from './strategy.js';
 import type { ObjectCache } from '../cache/objects.js';
+import type { TransactionAudit } from '../audit/recorder.js';
 import type { Selector } from '../labels/selector.js';
 import { dict, jsonEqual } from '../util/maps.js';
 import { generateName } from '../util/names.js';
@@ -51,6 +52,8 @@ export interface ObjectInput {
 export interface WriteContext {
   user: UserInfo;
   authorizer?: RequestAuthorizer;
+  /** The audit of the mutation this write is for: its event is written in the write's transaction. */
+  audit?: TransactionAudit;
 }
 
 /**
@@ -106,7 +109,7 @@ export class Registry {
    * @throws INVALID, ALREADY_EXISTS, NOT_FOUND (namespace), FORBIDDEN (admission), BAD_REQUEST
    */
   create<K extends Kind>(kind: K, namespace: string, input: ObjectInput, ctx: WriteContext): Promise<ObjectOfKind[K]> {
-    return this.write((tx) => this.createIn(tx, kind, namespace, input, ctx));
+    return this.write((tx) => this.createIn(tx, kind, namespace, input, ctx), ctx.audit);
   }
 
   /** create, inside a transaction the caller runs (to compose several writes into one). */
@@ -130,7 +133,7 @@ export class Registry {
    * @throws INVALID, NOT_FOUND, CONFLICT, FORBIDDEN (admission)
    */
   update<K extends Kind>(kind: K, namespace: string, input: ObjectInput, ctx: WriteContext): Promise<ObjectOfKind[K]> {
-    return this.write((tx) => this.updateIn(tx, kind, namespace, input, ctx));
+    return this.write((tx) => this.updateIn(tx, kind, namespace, input, ctx), ctx.audit);
   }
 
   async updateIn<K extends Kind>(
@@ -155,7 +158,7 @@ export class Registry {
    * @throws NOT_FOUND, FORBIDDEN, CONFLICT
    */
   delete<K extends Kind>(kind: K, namespace: string, name: string, ctx: WriteContext): Promise<ObjectOfKind[K]> {
-    return this.write((tx) => this.deleteIn(tx, kind, namespace, name, ctx));
+    return this.write((tx) => this.deleteIn(tx, kind, namespace, name, ctx), ctx.audit);
   }
 
   async deleteIn<K extends Kind>(
@@ -330,8 +333,8 @@ export class Registry {
    * Runs `fn` in one transaction; then waits until this replica's state has applied its writes
    * and the commit's NOTIFY has reached the replicas (see ChangeFollower.heard).
    */
-  async write<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    const { result, written } = await this.transaction(fn);
+  async write<T>(fn: (tx: StoreTransaction) => Promise<T>, audit?: TransactionAudit): Promise<T> {
+    const { result, written } = await this.transaction(fn, audit);
     if (written.length) {
       // Committed: the answer is owed. Should the log become unreadable right now (the database
       // gone), the writer is not held for longer than this for its read-your-writes.
@@ -343,10 +346,13 @@ export class Registry {
   }
 
   /** One transaction, run again (from scratch, after a pause) while admission asks for it. */
-  private async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; written: Change[] }> {
+  private async transaction<T>(
+    fn: (tx: StoreTransaction) => Promise<T>,
+    audit?: TransactionAudit,
+  ): Promise<{ result: T; written: Change[] }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.transaction(fn);
+        return await this.store.transaction(fn, audit);
       } catch (err) {
         if (!(err instanceof RetryAdmission)) throw err;
         if (attempt >= err.attempts) throw err.final;

@@ -8,6 +8,8 @@ import type { Executor } from '../db/client.js';
 import { signingKeys } from '../db/schema.js';
 import { LOCKS } from '../db/locks.js';
 import type { StorageTransformer } from '../encryption/transformer.js';
+import type { TransactionAudit } from '../audit/recorder.js';
+import { appendAuditEvents } from './audit.js';
 
 export const SIGNING_KEYS_CHANNEL = 'keyway_signing_keys';
 
@@ -48,8 +50,8 @@ export class SigningKeyStore {
    * Makes `key` the active key unless it is already stored (then nothing changes), or, with
    * `onlyIfNone`, unless some key is active already. Safe when replicas race.
    */
-  async install(key: NewSigningKey, options: { onlyIfNone: boolean }): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
+  async install(key: NewSigningKey, options: { onlyIfNone: boolean }, audit?: TransactionAudit): Promise<boolean> {
+    const installed = await this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${LOCKS.signingKeys})`);
       const [known] = await tx.select({ kid: signingKeys.kid }).from(signingKeys).where(eq(signingKeys.kid, key.kid));
       if (known) return false;
@@ -60,8 +62,12 @@ export class SigningKeyStore {
         .insert(signingKeys)
         .values({ ...key, privateKey: this.transformer.seal(key.privateKey, context(key.kid)) });
       await tx.execute(sql`select pg_notify(${SIGNING_KEYS_CHANNEL}, ${key.kid})`);
+      const event = audit?.pending();
+      if (event) await appendAuditEvents(tx as unknown as Executor, [event]);
       return true;
     });
+    if (installed) audit?.committed();
+    return installed;
   }
 
   /** Removes these keys if they are retired (an active one is kept), and announces the change. */

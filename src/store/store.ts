@@ -17,6 +17,8 @@ import type { Selector } from '../labels/selector.js';
 import { isStorable } from '../validation/storage.js';
 import { LOCKS } from '../db/locks.js';
 import { StorageTransformer } from '../encryption/transformer.js';
+import type { TransactionAudit } from '../audit/recorder.js';
+import { appendAuditEvents } from './audit.js';
 
 export const CHANGES_CHANNEL = 'keyway_changes';
 
@@ -486,18 +488,25 @@ export class ObjectStore {
   /**
    * Runs `fn` in one database transaction; everything it writes commits or none of it does. A
    * transaction PostgreSQL aborts as a deadlock victim or a serialization failure is run again
-   * (at most three times in all): the client never sees that race.
+   * (at most three times in all): the client never sees that race. With `audit`, the event of the
+   * mutation this runs for is written in the same transaction: no write commits without it.
    */
-  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<{ result: T; written: Change[] }> {
+  async transaction<T>(
+    fn: (tx: StoreTransaction) => Promise<T>,
+    audit?: TransactionAudit,
+  ): Promise<{ result: T; written: Change[] }> {
     for (let attempt = 1; ; attempt++) {
       let written: Change[] = [];
       try {
         const result = await this.db.transaction(async (dbtx) => {
           const tx = new StoreTransaction(dbtx as unknown as Executor, this.transformer);
           const out = await fn(tx);
+          const event = audit?.pending();
+          if (event) await appendAuditEvents(dbtx as unknown as Executor, [event]);
           written = tx.written;
           return out;
         });
+        audit?.committed();
         if (written.length) this.database.wrote(written.length);
         return { result, written };
       } catch (err) {

@@ -9,6 +9,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { SIGNING_KEYS_CHANNEL, type SigningKeyRow, type SigningKeyStore } from '../store/signingKeys.js';
 import type { Algorithm } from './jwt.js';
+import type { TransactionAudit } from '../audit/recorder.js';
 import { sha256Text } from '../util/hash.js';
 
 export interface SigningKey {
@@ -134,10 +135,10 @@ export class KeyRing {
     return this.keys.get(kid);
   }
 
-  /** Makes a new key active; the old ones stay for verification. */
-  async rotate(): Promise<SigningKey> {
+  /** Makes a new key active; the old ones stay for verification. `audit`: the event to write with it. */
+  async rotate(audit?: TransactionAudit): Promise<SigningKey> {
     const row = newKeyRow(generatePrivateKey(this.active().algorithm === 'RS256' ? 'RS256' : 'ES256'), 'generated');
-    await this.store.install(row, { onlyIfNone: false });
+    await this.store.install(row, { onlyIfNone: false }, audit);
     await this.reload();
     return this.keys.get(row.kid)!;
   }

@@ -100,6 +100,8 @@ export class TokenIssuer {
         warnAfter: extended ? now + expirationSeconds : undefined,
       });
       const token = signJwt(claims, key);
+      // as kube-apiserver's audit annotation: the event names the credential, never its value
+      ctx.audit?.annotate('authentication.kubernetes.io/issued-credential-id', `JTI=${jti}`);
       await this.registry.createIn(
         tx,
         'IssuedToken',
@@ -120,7 +122,7 @@ export class TokenIssuer {
       );
       // The status reports the (possibly shortened) lifetime asked for, not an extension.
       return { token, expirationTimestamp: formatTime(new Date((now + expirationSeconds) * 1000)), warnings };
-    });
+    }, ctx.audit);
   }
 
   private validate(name: string, expirationSeconds: number): void {

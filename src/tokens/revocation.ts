@@ -35,7 +35,7 @@ export class TokenRevoker {
 
   /** Revokes one token; revoking a revoked token changes nothing. */
   revoke(record: IssuedToken, ctx: WriteContext): Promise<IssuedToken> {
-    return this.registry.write((tx) => this.revokeIn(tx, record, ctx));
+    return this.registry.write((tx) => this.revokeIn(tx, record, ctx), ctx.audit);
   }
 
   /**
@@ -59,7 +59,7 @@ export class TokenRevoker {
         if (await this.invalidateIn(tx, secret, today, ctx)) legacyTokens++;
       }
       return { revoked: issuedTokens + legacyTokens, issuedTokens, legacyTokens };
-    });
+    }, ctx.audit);
   }
 
   /** Marks a legacy token Secret invalid (a label, as Kubernetes' cleaner); false if it already was. */

@@ -20,6 +20,23 @@ export function isStorable(value: string): boolean {
   return !UNSTORABLE.test(value);
 }
 
+const UNSTORABLE_ALL = /[\0\p{Cs}]/gu;
+
+/** The string with what PostgreSQL cannot store (NUL, unpaired surrogates) replaced by U+FFFD. */
+function storable(value: string): string {
+  return UNSTORABLE.test(value) ? value.replace(UNSTORABLE_ALL, '\uFFFD') : value;
+}
+
+/** A JSON value with every string in it (keys too) made storable. */
+export function storableJson(value: unknown): unknown {
+  if (typeof value === 'string') return storable(value);
+  if (Array.isArray(value)) return value.map(storableJson);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storableJson(v)]));
+  }
+  return value;
+}
+
 /** Members whose keys are data (rendered `labels[key]`), not field names. */
 const MAPS = new Set(['labels', 'annotations', 'data', 'stringData', 'nodeSelector', 'extra']);
 

@@ -215,6 +215,10 @@ describe('authorization coverage', () => {
         `} }`,
     );
     await run('mutation { rotateSigningKey { kid } }');
+    const auditEvent = selectAll(schema.getType('AuditEvent')!);
+    await run(
+      `{ auditEvents(first: 5) { totalCount pageInfo { hasNextPage } edges { cursor node { ${auditEvent} } } } }`,
+    );
 
     // A watch: its first event (the Pod, ADDED), then the watch is ended.
     const ctx = requestContext(

@@ -50,11 +50,21 @@ describe.each(ENGINES)('metrics (%s)', (engine) => {
       'keyway_changelog_lag_changes',
       'keyway_informer_relists_total',
       'keyway_database_up',
+      'keyway_database_connections',
+      'keyway_database_pool_size',
+      'keyway_database_queries_waiting',
       'keyway_process_resident_memory_bytes',
     ]) {
       expect(text, name).toContain(`# TYPE ${name.replace(/_count$/, '')} `);
     }
     expect(sample(text, 'keyway_database_up')).toBe(1);
+    // PGlite is one connection; a PostgreSQL test database's pool holds four, some open by now
+    expect(sample(text, 'keyway_database_pool_size')).toBe(engine === 'pglite' ? 1 : 4);
+    const connections = ['busy', 'idle', 'connecting'].map((state) =>
+      sample(text, 'keyway_database_connections', `state="${state}"`),
+    );
+    expect(connections.reduce((a, b) => a + b)).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'keyway_database_queries_waiting')).toBe(0);
   });
 
   it('counts requests, errors by code, decisions, tokens issued and reviewed', async () => {

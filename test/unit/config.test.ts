@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDurationSeconds } from '../../src/config.js';
 
@@ -63,5 +64,16 @@ describe('config', () => {
     ['2h0m10s', 7210],
   ])('duration %s = %d s', (text, seconds) => {
     expect(parseDurationSeconds(text)).toBe(seconds);
+  });
+});
+
+describe('the README', () => {
+  it('lists every setting config.ts reads, with its default', () => {
+    const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const schema = source.slice(source.indexOf('const EnvSchema'), source.indexOf('export class ConfigError'));
+    const names = [...schema.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
+    expect(names).toContain('KEYWAY_AUDIT_POLICY');
+    for (const name of names) expect(readme, name).toMatch(new RegExp(`^\\| \`${name}\` \\| [^|]+ \\| .+ \\|$`, 'm'));
   });
 });

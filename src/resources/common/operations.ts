@@ -146,7 +146,7 @@ export function defineOperations<K extends Kind>(
     namespaced ? { namespace: t.string({ required }), ...rest } : rest;
   const read = (raw: object) => raw as OperationArgs;
   const nsOf = (raw: object) => (namespaced ? (read(raw).namespace ?? '') : '');
-  const writer = (ctx: Context) => ({ user: ctx.user, authorizer: ctx.authz });
+  const writer = (ctx: Context) => ({ user: ctx.user, authorizer: ctx.authz, audit: ctx.audit.transaction });
 
   builder.queryFields((t) => ({
     [one]: t.field({

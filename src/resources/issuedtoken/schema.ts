@@ -128,7 +128,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { jti }, ctx) => {
       const record = await ctx.revoker.find(jti);
       if (!record) throw notFound('IssuedToken', jti);
-      return ctx.revoker.revoke(record, { user: ctx.user, authorizer: ctx.authz });
+      return ctx.revoker.revoke(record, { user: ctx.user, authorizer: ctx.authz, audit: ctx.audit.transaction });
     },
   }),
   revokeServiceAccountTokens: t.field({
@@ -143,6 +143,10 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args) =>
       allOf([can('update', 'IssuedToken', args.namespace), can('update', 'Secret', args.namespace)]),
     resolve: (_root, args, ctx) =>
-      ctx.revoker.revokeAll(args.namespace, args.name, { user: ctx.user, authorizer: ctx.authz }),
+      ctx.revoker.revokeAll(args.namespace, args.name, {
+        user: ctx.user,
+        authorizer: ctx.authz,
+        audit: ctx.audit.transaction,
+      }),
   }),
 }));

@@ -38,6 +38,6 @@ builder.mutationField('rotateSigningKey', (t) =>
       'Makes a new key active on every replica. Old keys keep verifying until no token they signed ' +
       'can be valid. (RBAC: update signingkeys.keyway.dev)',
     authScopes: { k8s: canDo('update', 'keyway.dev', 'signingkeys') },
-    resolve: (_root, _args, ctx) => ctx.keys.rotate(),
+    resolve: (_root, _args, ctx) => ctx.keys.rotate(ctx.audit.transaction),
   }),
 );

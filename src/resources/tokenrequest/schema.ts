@@ -55,6 +55,7 @@ builder.mutationField('createServiceAccountToken', (t) =>
       const issued = await ctx.tokens.request(args.namespace, args.name, args.input ?? {}, {
         user: ctx.user,
         authorizer: ctx.authz,
+        audit: ctx.audit.transaction,
       });
       ctx.metrics.tokensIssued.inc();
       return issued;
