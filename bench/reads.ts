@@ -269,6 +269,8 @@ async function serveBare(): Promise<void> {
   const http = createServer(yoga);
   http.listen(0, '127.0.0.1', () => process.send!({ port: (http.address() as { port: number }).port }));
   process.on('message', (m) => m === 'exit' && process.exit(0));
+  // the benchmark failed or was stopped: do not outlive it
+  process.on('disconnect', () => process.exit(0));
 }
 
 async function startBare(keywayPort: number, token: string): Promise<{ port: number; child: ChildProcess }> {
