@@ -16,6 +16,7 @@ import './resources/signingkey/schema.js';
 import './resources/authorization/schema.js';
 import './resources/watch/schema.js';
 import './resources/audit/schema.js';
+import './resources/apply/schema.js';
 import './resources/common/node.js';
 
 builder.queryType({});

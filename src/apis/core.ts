@@ -30,10 +30,17 @@ export interface SecretKeySelector {
 export interface EnvVar {
   name: string;
   value?: string | null;
-  valueFrom?: { secretKeyRef?: SecretKeySelector | null } | null;
+  valueFrom?: {
+    secretKeyRef?: SecretKeySelector | null;
+    configMapKeyRef?: SecretKeySelector | null;
+    fieldRef?: { apiVersion?: string | null; fieldPath: string } | null;
+    resourceFieldRef?: { containerName?: string | null; resource: string; divisor?: unknown } | null;
+  } | null;
 }
 export interface EnvFromSource {
   secretRef?: LocalObjectReference | null;
+  configMapRef?: LocalObjectReference | null;
+  prefix?: string | null;
 }
 export interface VolumeMount {
   name: string;

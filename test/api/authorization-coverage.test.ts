@@ -215,6 +215,15 @@ describe('authorization coverage', () => {
         `} }`,
     );
     await run('mutation { rotateSigningKey { kid } }');
+    await run(
+      'mutation ($m: String!) { apply(manifests: $m, skipUnsupported: true) { ' +
+        'kind namespace name action object { id } } }',
+      {
+        m:
+          'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: applied, namespace: walk }\n---\n' +
+          'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\n',
+      },
+    );
     const auditEvent = selectAll(schema.getType('AuditEvent')!);
     await run(
       `{ auditEvents(first: 5) { totalCount pageInfo { hasNextPage } edges { cursor node { ${auditEvent} } } } }`,

@@ -43,6 +43,30 @@ const VOLUME_FIELD_PATHS = [
   'metadata.uid',
 ];
 
+/** Field paths an env var may name (`validEnvDownwardAPIFieldPathExpressions`, sorted). */
+const ENV_FIELD_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+];
+
+/** `validContainerResourceFieldPathExpressions` (sorted), and the huge-page prefixes also accepted. */
+const RESOURCE_FIELD_PATHS = [
+  'limits.cpu',
+  'limits.ephemeral-storage',
+  'limits.memory',
+  'requests.cpu',
+  'requests.ephemeral-storage',
+  'requests.memory',
+];
+const RESOURCE_FIELD_PREFIXES = ['limits.hugepages-', 'requests.hugepages-'];
+
 /** Field labels `ConvertDownwardAPIFieldLabel` accepts for v1 Pods (`spec.host` is renamed). */
 const POD_FIELD_LABELS = new Set([
   ...VOLUME_FIELD_PATHS,
@@ -81,10 +105,10 @@ function splitSubscript(fieldPath: string): [string, string] | undefined {
 }
 
 /**
- * `validateObjectFieldSelector` with the volume field paths. An empty apiVersion counts as `v1`,
- * as Kubernetes' defaulting makes it before validation.
+ * `validateObjectFieldSelector` with the field paths allowed where it is (a volume's or an env
+ * var's). An empty apiVersion counts as `v1`, as Kubernetes' defaulting makes it before validation.
  */
-function validateObjectFieldSelector(fs: FieldSelector, at: Path): ErrorList {
+function validateObjectFieldSelector(fs: FieldSelector, at: Path, allowed = VOLUME_FIELD_PATHS): ErrorList {
   const apiVersion = fs.apiVersion || 'v1';
   const fieldPathAt = at.child('fieldPath');
   if (!fs.fieldPath) return [field.required(fieldPathAt)];
@@ -101,8 +125,15 @@ function validateObjectFieldSelector(fs: FieldSelector, at: Path): ErrorList {
   }
   const path = fs.fieldPath === 'spec.host' ? 'spec.nodeName' : fs.fieldPath;
   if (!POD_FIELD_LABELS.has(path)) return converting(`field label not supported: ${fs.fieldPath}`);
-  if (!VOLUME_FIELD_PATHS.includes(path)) return [field.notSupported(fieldPathAt, path, VOLUME_FIELD_PATHS)];
+  if (!allowed.includes(path)) return [field.notSupported(fieldPathAt, path, allowed)];
   return [];
+}
+
+/** `validateContainerResourceFieldSelector` for an env var (the divisor is not checked). */
+function validateResourceFieldSelector(resource: string, at: Path): ErrorList {
+  if (!resource) return [field.required(at.child('resource'))];
+  if (RESOURCE_FIELD_PATHS.includes(resource) || RESOURCE_FIELD_PREFIXES.some((p) => resource.startsWith(p))) return [];
+  return [field.notSupported(at.child('resource'), resource, RESOURCE_FIELD_PATHS)];
 }
 
 /** `validateDownwardAPIVolumeFile`; Kubernetes passes it the source's path, not the item's. */
@@ -224,8 +255,11 @@ function validateVolumes(volumes: Volume[], at: Path): { names: Set<string>; err
   return { names, errs };
 }
 
-/** `validateSecretKeySelector`: the name is checked even when empty, as Kubernetes does. */
-function validateSecretKeySelector(ref: SecretKeySelector, at: Path): ErrorList {
+/**
+ * `validateSecretKeySelector` (and `validateConfigMapKeySelector`, the same rules): the name is
+ * checked even when empty, as Kubernetes does.
+ */
+function validateKeySelector(ref: SecretKeySelector, at: Path): ErrorList {
   const errs = invalids(at.child('name'), ref.name, nameIsDNSSubdomain(ref.name, false));
   if (!ref.key) errs.push(field.required(at.child('key')));
   else errs.push(...invalids(at.child('key'), ref.key, isConfigMapKey(ref.key)));
@@ -242,9 +276,22 @@ function validateEnv(env: EnvVar[], at: Path): ErrorList {
     if (!ev.valueFrom) return;
     const from = here.child('valueFrom');
     let sources = 0;
-    if (ev.valueFrom.secretKeyRef) {
+    const { fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef } = ev.valueFrom;
+    if (fieldRef) {
       sources++;
-      errs.push(...validateSecretKeySelector(ev.valueFrom.secretKeyRef, from.child('secretKeyRef')));
+      errs.push(...validateObjectFieldSelector(fieldRef, from.child('fieldRef'), ENV_FIELD_PATHS));
+    }
+    if (resourceFieldRef) {
+      sources++;
+      errs.push(...validateResourceFieldSelector(resourceFieldRef.resource, from.child('resourceFieldRef')));
+    }
+    if (configMapKeyRef) {
+      sources++;
+      errs.push(...validateKeySelector(configMapKeyRef, from.child('configMapKeyRef')));
+    }
+    if (secretKeyRef) {
+      sources++;
+      errs.push(...validateKeySelector(secretKeyRef, from.child('secretKeyRef')));
     }
     if (sources === 0) {
       errs.push(
@@ -256,6 +303,8 @@ function validateEnv(env: EnvVar[], at: Path): ErrorList {
       );
     } else if (ev.value) {
       errs.push(field.invalid(from, '', 'may not be specified when `value` is not empty'));
+    } else if (sources > 1) {
+      errs.push(field.invalid(from, '', 'may not have more than one field specified at a time'));
     }
   });
   return errs;
@@ -265,14 +314,21 @@ function validateEnv(env: EnvVar[], at: Path): ErrorList {
 function validateEnvFrom(envFrom: EnvFromSource[], at: Path): ErrorList {
   const errs: ErrorList = [];
   envFrom.forEach((ev, i) => {
-    if (!ev.secretRef) {
+    const here = at.index(i);
+    if (ev.prefix) errs.push(...invalids(here.child('prefix'), ev.prefix, isEnvVarName(ev.prefix)));
+    const refs = (['configMapRef', 'secretRef'] as const).filter((k) => ev[k]);
+    if (refs.length === 0) {
       errs.push(field.invalid(at, '', 'must specify one of: `configMapRef` or `secretRef`'));
       return;
     }
-    // validateSecretEnvSource
-    const name = at.index(i).child('secretRef').child('name');
-    if (!ev.secretRef.name) errs.push(field.required(name));
-    else errs.push(...invalids(name, ev.secretRef.name, nameIsDNSSubdomain(ev.secretRef.name, true)));
+    // validateConfigMapEnvSource, validateSecretEnvSource
+    for (const ref of refs) {
+      const name = here.child(ref).child('name');
+      const value = ev[ref]!.name;
+      if (!value) errs.push(field.required(name));
+      else errs.push(...invalids(name, value, nameIsDNSSubdomain(value, true)));
+    }
+    if (refs.length > 1) errs.push(field.invalid(here, '', 'may not have more than one field specified at a time'));
   });
   return errs;
 }

@@ -1,0 +1,92 @@
+/**
+ * `Mutation.apply(manifests, dryRun, namespace, skipUnsupported)`: kubectl apply over GraphQL.
+ * The field asks, for each object, the question applying it asks (`create`, or `patch` if it
+ * exists), so a caller applies exactly what it could create or patch one by one.
+ */
+import { builder } from '../../builder.js';
+import { canDo } from '../common/attributes.js';
+import { applyOne, type ApplyResult, DryRun, plan, type Planned, questionOf } from './apply.js';
+import { parseManifests } from './manifests.js';
+import { allOf } from '../common/attributes.js';
+
+const ApplyAction = builder.enumType('ApplyAction', {
+  values: ['CREATED', 'CONFIGURED', 'UNCHANGED', 'SKIPPED'] as const,
+});
+
+/** Every authenticated user may ask who they are; a skipped object has nothing else to ask. */
+const NOTHING_TO_ASK = canDo('create', 'authentication.k8s.io', 'selfsubjectreviews');
+
+const ApplyResultRef = builder.objectRef<ApplyResult>('ApplyResult').implement({
+  description: 'What apply did with one object.',
+  fields: (t) => ({
+    kind: t.exposeString('kind'),
+    namespace: t.exposeString('namespace', { nullable: true }),
+    name: t.exposeString('name'),
+    action: t.field({ type: ApplyAction, resolve: (r) => r.action }),
+    object: t.field({
+      type: builder.nodeInterfaceRef(),
+      nullable: true,
+      description: 'The object as stored (in a dry run: as it would be); null when skipped.',
+      authScopes: (r) => ({ k8s: r.question ?? NOTHING_TO_ASK }),
+      resolve: (r) => r.object as never,
+    }),
+  }),
+});
+
+/** The plan of a request, made once (its authorization and its resolver both need it). */
+const plans = new WeakMap<object, Planned[]>();
+
+builder.mutationField('apply', (t) =>
+  t.field({
+    type: [ApplyResultRef],
+    description:
+      'Applies YAML or JSON manifests (one or many documents, or a List) of the kinds Keyway serves, in one ' +
+      'transaction: each object is created, updated or left unchanged, fields owned by the last apply. ' +
+      '(RBAC: create, or patch if it exists, on each object)',
+    args: {
+      manifests: t.arg.string({ required: true }),
+      dryRun: t.arg.boolean({ required: false, description: 'Validate, admit and authorize; write nothing.' }),
+      namespace: t.arg.string({
+        required: false,
+        description: 'For namespaced objects that name none (default: `default`).',
+      }),
+      skipUnsupported: t.arg.boolean({
+        required: false,
+        description: 'Report kinds Keyway does not serve as SKIPPED.',
+      }),
+    },
+    authScopes: (_root, args, ctx) => {
+      const planned = plan(
+        parseManifests(args.manifests),
+        { namespace: args.namespace ?? undefined, skipUnsupported: args.skipUnsupported ?? false },
+        (kind, namespace, name) => ctx.registry.find(kind, namespace, name) !== null,
+      );
+      plans.set(args, planned);
+      const questions = planned.map(questionOf).filter((q) => q !== null);
+      return questions.length ? allOf(questions) : { k8s: NOTHING_TO_ASK };
+    },
+    resolve: async (_root, args, ctx) => {
+      const planned =
+        plans.get(args) ??
+        plan(
+          parseManifests(args.manifests),
+          { namespace: args.namespace ?? undefined, skipUnsupported: args.skipUnsupported ?? false },
+          (kind, namespace, name) => ctx.registry.find(kind, namespace, name) !== null,
+        );
+      const writer = { user: ctx.user, authorizer: ctx.authz, audit: ctx.audit.transaction };
+      const run = () =>
+        ctx.registry.write(async (tx) => {
+          const results: ApplyResult[] = [];
+          for (const p of planned) results.push(await applyOne(tx, ctx.registry, p, writer));
+          if (args.dryRun) throw new DryRun(results);
+          return results;
+        }, writer.audit);
+      try {
+        return await run();
+      } catch (err) {
+        if (err instanceof DryRun) return err.results;
+        throw err;
+      }
+    },
+  }),
+);

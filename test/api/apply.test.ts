@@ -1,0 +1,206 @@
+/**
+ * `Mutation.apply`: real-world manifests as they are written (../shared/real-manifests), applied
+ * and applied again unchanged; field ownership of the last apply; dry runs; one transaction;
+ * errors that name the document; the caller's own permissions per object.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gqlAs, startTestApp, type TestApp } from '../helpers/app.js';
+import { ENGINES } from '../helpers/engines.js';
+import { grant, namespace } from '../helpers/fixtures.js';
+
+const MANIFESTS = new URL('../../../shared/real-manifests/', import.meta.url).pathname;
+const files = existsSync(MANIFESTS)
+  ? readdirSync(MANIFESTS)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+  : [];
+if (!files.length) console.warn(`apply: ${MANIFESTS} is absent; the real-manifest tests are skipped`);
+
+const APPLY = `mutation ($m: String!, $dry: Boolean, $ns: String, $skip: Boolean) {
+  apply(manifests: $m, dryRun: $dry, namespace: $ns, skipUnsupported: $skip) { kind namespace name action } }`;
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe.each(ENGINES)('apply (%s)', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(engine);
+  });
+  afterAll(() => t.close());
+
+  const apply = async (m: string, vars: Record<string, unknown> = {}) =>
+    (await t.ok(APPLY, { m, ...vars })).apply as {
+      kind: string;
+      namespace: string | null;
+      name: string;
+      action: string;
+    }[];
+
+  describe.skipIf(!files.length)('real-world manifests', () => {
+    it.each(files)('applies %s as it is, then again unchanged', async (file) => {
+      const text = readFileSync(`${MANIFESTS}${file}`, 'utf8');
+      const first = await apply(text, { skip: true });
+      expect(first.length).toBeGreaterThan(0);
+      for (const r of first) expect(['CREATED', 'SKIPPED'], `${r.kind} ${r.name}`).toContain(r.action);
+      const again = await apply(text, { skip: true });
+      expect(again.map((r) => r.action)).toEqual(first.map((r) => (r.action === 'SKIPPED' ? 'SKIPPED' : 'UNCHANGED')));
+    });
+
+    const review = async (user: string, attrs: Record<string, string>) => {
+      const data = await t.ok('query ($i: SubjectAccessReviewInput!) { subjectAccessReview(input: $i) { allowed } }', {
+        i: { user, groups: ['system:serviceaccounts', 'system:authenticated'], resourceAttributes: attrs },
+      });
+      return data.subjectAccessReview.allowed as boolean;
+    };
+    it.each([
+      [
+        'system:serviceaccount:kube-system:metrics-server',
+        { verb: 'get', resource: 'nodes', subresource: 'metrics' },
+        true,
+      ],
+      ['system:serviceaccount:kube-system:metrics-server', { verb: 'list', resource: 'pods', namespace: 'x' }, true],
+      ['system:serviceaccount:kube-system:metrics-server', { verb: 'delete', resource: 'pods', namespace: 'x' }, false],
+      ['system:serviceaccount:kube-system:metrics-server', { verb: 'get', resource: 'secrets', namespace: 'x' }, false],
+      ['system:serviceaccount:default:nfs-client-provisioner', { verb: 'create', resource: 'persistentvolumes' }, true],
+      [
+        'system:serviceaccount:default:nfs-client-provisioner',
+        { verb: 'patch', resource: 'endpoints', namespace: 'default' },
+        true,
+      ],
+      [
+        'system:serviceaccount:default:nfs-client-provisioner',
+        { verb: 'patch', resource: 'endpoints', namespace: 'other' },
+        false,
+      ],
+      [
+        'system:serviceaccount:default:nfs-client-provisioner',
+        { verb: 'update', resource: 'persistentvolumes' },
+        false,
+      ],
+    ])('grants what Kubernetes would: %s %o → %s', async (user, attrs, allowed) => {
+      expect(await review(user, attrs)).toBe(allowed);
+    });
+  });
+
+  it('owns the fields the last apply set: removes those it no longer sets, keeps what others set', async () => {
+    await namespace(t, 'own');
+    const manifest = (labels: string, data: string, automount: string) => `
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: robot, namespace: own, labels: { ${labels} } }
+${automount}
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: creds, namespace: own }
+stringData: { ${data} }
+`;
+    expect(
+      (await apply(manifest('a: "1", b: "2"', 'x: one, y: two', 'automountServiceAccountToken: false'))).map(
+        (r) => r.action,
+      ),
+    ).toEqual(['CREATED', 'CREATED']);
+    // another writer adds a label and a data key
+    await t.ok(
+      'mutation { updateServiceAccount(namespace: "own", input: { metadata: { name: "robot", ' +
+        'labels: { a: "1", b: "2", c: "3" } } }) { id } }',
+    );
+    await t.ok(
+      'mutation { updateSecret(namespace: "own", input: { metadata: { name: "creds" }, ' +
+        'stringData: { z: "theirs" } }) { id } }',
+    );
+    const second = await apply(manifest('a: "1"', 'x: one', ''));
+    expect(second.map((r) => r.action)).toEqual(['CONFIGURED', 'CONFIGURED']);
+    const data =
+      await t.ok(`{ serviceAccount(namespace: "own", name: "robot") { automountServiceAccountToken metadata { labels } }
+      secret(namespace: "own", name: "creds") { data } }`);
+    expect(data.serviceAccount.metadata.labels).toEqual({ a: '1', c: '3' });
+    expect(data.serviceAccount.automountServiceAccountToken).toBeNull();
+    expect(data.secret.data).toEqual({ x: b64('one'), z: b64('theirs') });
+    expect((await apply(manifest('a: "1"', 'x: one', ''))).map((r) => r.action)).toEqual(['UNCHANGED', 'UNCHANGED']);
+  });
+
+  it('dry-runs: the same actions, nothing written', async () => {
+    const m =
+      'apiVersion: v1\nkind: Namespace\nmetadata: { name: dry }\n---\n' +
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: a, namespace: dry }\n';
+    expect((await apply(m, { dry: true })).map((r) => r.action)).toEqual(['CREATED', 'CREATED']);
+    expect((await t.gql('{ namespace(name: "dry") { id } }')).errors?.[0].extensions.code).toBe('NOT_FOUND');
+    expect((await apply(m)).map((r) => r.action)).toEqual(['CREATED', 'CREATED']);
+  });
+
+  it('writes all or nothing, and names the document, kind, name and field of an error', async () => {
+    const m = `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: first, namespace: default }
+---
+# a comment-only document is nothing
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: broken, namespace: default }
+rules: [{ apiGroups: [""], resources: ["pods"] }]
+`;
+    const res = await t.gql(APPLY, { m });
+    const error = res.errors![0];
+    expect(error.extensions).toMatchObject({
+      code: 'INVALID',
+      document: 2,
+      kind: 'Role',
+      namespace: 'default',
+      name: 'broken',
+    });
+    expect(error.message).toMatch(
+      /^document 2 \(Role default\/broken\): Role.rbac.authorization.k8s.io "broken" is invalid: rules\[0\]\.verbs/,
+    );
+    expect(error.extensions.causes[0].field).toBe('rules[0].verbs');
+    expect(
+      (await t.gql('{ serviceAccount(namespace: "default", name: "first") { id } }')).errors?.[0].extensions.code,
+    ).toBe('NOT_FOUND');
+  });
+
+  it('refuses a kind it does not serve unless asked to skip it; takes Lists and JSON', async () => {
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: {}\n';
+    const refused = await t.gql(APPLY, { m: deployment });
+    expect(refused.errors?.[0].extensions.code).toBe('BAD_REQUEST');
+    expect(refused.errors?.[0].message).toBe(
+      'document 0 (Deployment web): apps/v1 Deployment is not a kind Keyway serves ' +
+        '(pass skipUnsupported: true to skip it)',
+    );
+    expect(await apply(deployment, { skip: true })).toEqual([
+      { kind: 'Deployment', namespace: null, name: 'web', action: 'SKIPPED' },
+    ]);
+    const list = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'from-list' } }],
+    });
+    expect(await apply(list, { ns: 'own' })).toEqual([
+      { kind: 'ServiceAccount', namespace: 'own', name: 'from-list', action: 'CREATED' },
+    ]);
+    const mismatch = await t.gql(APPLY, {
+      m: 'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: x, namespace: a }\n',
+      ns: 'b',
+    });
+    expect(mismatch.errors?.[0].message).toContain('does not match the namespace "b"');
+    expect((await t.gql(APPLY, { m: 'kind: [' })).errors?.[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it("applies with the caller's own permissions: create when new, patch when it exists", async () => {
+    await namespace(t, 'team');
+    await grant(t, 'team', 'dev', [{ verbs: ['create'], apiGroups: [''], resources: ['serviceaccounts'] }]);
+    const sa = 'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: app, labels: { v: "1" } }\n';
+    const role = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: { name: r }\nrules: []\n';
+    const both = await gqlAs(t, { user: 'dev' }, APPLY, { m: `${sa}---\n${role}`, ns: 'team' });
+    expect(both.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    expect((await t.gql('{ serviceAccount(namespace: "team", name: "app") { id } }')).errors?.[0].extensions.code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await gqlAs(t, { user: 'dev' }, APPLY, { m: sa, ns: 'team' })).data?.apply[0].action).toBe('CREATED');
+    // changing it is a patch, which dev may not do
+    const changed = await gqlAs(t, { user: 'dev' }, APPLY, { m: sa.replace('"1"', '"2"'), ns: 'team' });
+    expect(changed.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    expect(changed.errors?.[0].message).toContain('cannot patch resource "serviceaccounts"');
+  });
+});
