@@ -35,6 +35,7 @@ import { DefaultServiceAccountController } from './controllers/serviceAccounts.j
 import { Leadership } from './controllers/leadership.js';
 import { RetentionController, type RetentionOptions } from './controllers/retention.js';
 import { ReencryptionController } from './controllers/reencryption.js';
+import { ClusterRoleAggregationController } from './controllers/clusterRoleAggregation.js';
 import { AuditRetentionController, DEFAULT_AUDIT_RETENTION_MS } from './controllers/auditRetention.js';
 import { AuditLog } from './audit/recorder.js';
 import { AuditPolicy } from './audit/policy.js';
@@ -220,6 +221,7 @@ export class App {
       ? [
           new NamespaceController(this.registry, this.store, log),
           new DefaultServiceAccountController(this.registry, this.store.read, log),
+          new ClusterRoleAggregationController(this.registry, log),
         ]
       : [];
     this.cleanups = controllersOn

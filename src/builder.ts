@@ -43,6 +43,7 @@ export const builder = new SchemaBuilder<{
     StringMap: { Input: StringMap; Output: StringMap };
     StringListMap: { Input: Record<string, string[]>; Output: Record<string, string[]> };
     DateTime: { Input: string; Output: string };
+    JSON: { Input: unknown; Output: unknown };
   };
   Connection: { totalCount: () => number | Promise<number> };
   DefaultFieldNullability: false;

@@ -25,8 +25,20 @@ export function defaultRule(rule: Partial<PolicyRule>): PolicyRule {
 export interface Role extends KubeObject<'Role'> {
   rules: PolicyRule[];
 }
+/** metav1.LabelSelector: every requirement must hold; `{}` selects everything. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string> | null;
+  matchExpressions?: { key: string; operator: string; values?: string[] | null }[] | null;
+}
+
+/** A ClusterRole whose rules are the union of the rules of the ClusterRoles these select. */
+export interface AggregationRule {
+  clusterRoleSelectors?: LabelSelector[] | null;
+}
+
 export interface ClusterRole extends KubeObject<'ClusterRole'> {
   rules: PolicyRule[];
+  aggregationRule?: AggregationRule | null;
 }
 
 export interface RoleRef {

@@ -5,11 +5,12 @@
  * `rbac.authorization.kubernetes.io/autoupdate: "false"`. Replicas starting together converge:
  * a create or update another replica made first is what this one wanted.
  */
-import type { ClusterRole, ClusterRoleBinding } from '../apis/rbac.js';
+import type { AggregationRule, ClusterRole, ClusterRoleBinding, PolicyRule, Role } from '../apis/rbac.js';
 import { RBAC_GROUP } from '../apis/rbac.js';
 import { AGGREGATE_TO_LABEL_PREFIX, BOOTSTRAPPING_LABEL, RBAC_AUTOUPDATE_ANNOTATION } from '../apis/wellknown.js';
 import { CONTROLLER_USER } from '../authn/identity.js';
-import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from '../authz/rbac/bootstrap.js';
+import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_ROLES } from '../authz/rbac/bootstrap.js';
+import { jsonEqual } from '../util/maps.js';
 import { covers } from '../authz/rbac/escalation.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -28,43 +29,78 @@ async function ignoreRaces(write: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** Creates what is missing and adds what was removed, leaving what users added. */
-export async function reconcileBootstrapPolicy(registry: Registry, log: Logger): Promise<void> {
-  for (const want of BOOTSTRAP_CLUSTER_ROLES) {
-    const labels = {
-      ...BOOTSTRAPPING,
-      ...(want.aggregateTo ? { [`${AGGREGATE_TO_LABEL_PREFIX}${want.aggregateTo}`]: 'true' } : {}),
-    };
-    const existing: ClusterRole | null = await registry.find('ClusterRole', '', want.name);
-    if (!existing) {
-      await ignoreRaces(() =>
-        registry.create(
-          'ClusterRole',
-          '',
-          {
-            metadata: { name: want.name, labels, annotations: { [RBAC_AUTOUPDATE_ANNOTATION]: 'true' } },
-            rules: want.rules,
-          },
-          ctx,
-        ),
-      );
-      continue;
-    }
-    if (existing.metadata.annotations[RBAC_AUTOUPDATE_ANNOTATION] === 'false') continue;
-    const missing = want.rules.filter((rule) => !covers(existing.rules, [rule]).covered);
-    if (missing.length === 0) continue;
-    log.info({ clusterRole: want.name, added: missing.length }, 'reconciled bootstrap ClusterRole');
+/**
+ * One bootstrap role: created if missing; otherwise its missing labels and rules are added (an
+ * aggregated role gets its aggregation rule back instead: its rules are the aggregation
+ * controller's), as `reconciliation.ReconcileRole` does.
+ */
+async function reconcileRole(
+  kind: 'Role' | 'ClusterRole',
+  namespace: string,
+  name: string,
+  labels: Record<string, string>,
+  rules: PolicyRule[],
+  aggregationRule: AggregationRule | undefined,
+  registry: Registry,
+  log: Logger,
+): Promise<void> {
+  const existing: Role | ClusterRole | null = registry.find(kind, namespace, name);
+  if (!existing) {
     await ignoreRaces(() =>
-      registry.update(
-        'ClusterRole',
-        '',
+      registry.create(
+        kind,
+        namespace,
         {
-          metadata: { name: want.name, resourceVersion: existing.metadata.resourceVersion },
-          rules: [...existing.rules, ...missing],
+          metadata: { name, labels, annotations: { [RBAC_AUTOUPDATE_ANNOTATION]: 'true' } },
+          rules,
+          ...(aggregationRule ? { aggregationRule } : {}),
         },
         ctx,
       ),
     );
+    return;
+  }
+  if (existing.metadata.annotations[RBAC_AUTOUPDATE_ANNOTATION] === 'false') return;
+  const change: Record<string, unknown> = {};
+  const missingLabels = Object.entries(labels).filter(([k, v]) => existing.metadata.labels[k] !== v);
+  if (aggregationRule) {
+    if (!jsonEqual((existing as ClusterRole).aggregationRule ?? null, aggregationRule))
+      change.aggregationRule = aggregationRule;
+  } else {
+    const missing = rules.filter((rule) => !covers(existing.rules, [rule]).covered);
+    if (missing.length) change.rules = [...existing.rules, ...missing];
+  }
+  if (missingLabels.length === 0 && Object.keys(change).length === 0) return;
+  log.info(
+    { kind, namespace, name, changed: Object.keys(change), labels: missingLabels.length },
+    'reconciled bootstrap role',
+  );
+  await ignoreRaces(() =>
+    registry.update(
+      kind,
+      namespace,
+      {
+        metadata: {
+          name,
+          resourceVersion: existing.metadata.resourceVersion,
+          labels: { ...existing.metadata.labels, ...labels },
+        },
+        ...change,
+      },
+      ctx,
+    ),
+  );
+}
+
+/** Creates what is missing and adds what was removed, leaving what users added. */
+export async function reconcileBootstrapPolicy(registry: Registry, log: Logger): Promise<void> {
+  for (const want of BOOTSTRAP_CLUSTER_ROLES) {
+    const labels: Record<string, string> = { ...BOOTSTRAPPING };
+    for (const to of want.aggregateTo ?? []) labels[`${AGGREGATE_TO_LABEL_PREFIX}${to}`] = 'true';
+    await reconcileRole('ClusterRole', '', want.name, labels, want.rules, want.aggregationRule, registry, log);
+  }
+  for (const want of BOOTSTRAP_ROLES) {
+    await reconcileRole('Role', want.namespace, want.name, { ...BOOTSTRAPPING }, want.rules, undefined, registry, log);
   }
   for (const want of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
     const existing: ClusterRoleBinding | null = await registry.find('ClusterRoleBinding', '', want.name);

@@ -4,6 +4,7 @@
  * offending token; matching here is the reference the store's SQL translation must agree with.
  */
 import type { StringMap } from '../apis/meta.js';
+import type { LabelSelector } from '../apis/rbac.js';
 import { isQualifiedName, isValidLabelValue } from '../validation/names.js';
 
 type Operator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
@@ -211,4 +212,19 @@ function requirementMatches(r: Requirement, labels: StringMap): boolean {
       return r.operator === 'gt' ? left > right : left < right;
     }
   }
+}
+
+/** metav1.LabelSelector as `LabelSelectorAsSelector` reads it; an unknown operator matches nothing. */
+export function labelSelectorMatches(selector: LabelSelector, labels: StringMap): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
+  for (const { key, operator, values } of selector.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, key);
+    const among = has && (values ?? []).includes(labels[key]);
+    if (operator === 'In' && !among) return false;
+    if (operator === 'NotIn' && among) return false;
+    if (operator === 'Exists' && !has) return false;
+    if (operator === 'DoesNotExist' && has) return false;
+    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(operator)) return false;
+  }
+  return true;
 }

@@ -224,6 +224,11 @@ describe('authorization coverage', () => {
           'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\n',
       },
     );
+    await run(`mutation { createClusterRole(input: { metadata: { name: "walk-agg" }, aggregationRule: {
+      clusterRoleSelectors: [{ matchLabels: { a: "b" },
+        matchExpressions: [{ key: "c", operator: "In", values: ["d"] }] }] } }) {
+      aggregationRule { clusterRoleSelectors { matchLabels matchExpressions { key operator values } } } } }`);
+    await run('{ export(namespace: "walk", includeSecretData: true) }');
     const auditEvent = selectAll(schema.getType('AuditEvent')!);
     await run(
       `{ auditEvents(first: 5) { totalCount pageInfo { hasNextPage } edges { cursor node { ${auditEvent} } } } }`,

@@ -49,6 +49,7 @@ describe.each(ENGINES)('store reads (%s)', (engine) => {
         'a/r3',
         'b/r0',
         'b/r1',
+        'kube-system/extension-apiserver-authentication-reader',
       ]);
       expect(lean).toEqual(
         whole.map(({ kind, metadata, rules }) => ({

@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 /** The server process, as `npm start` runs it, with `env` over this process's. */
-function spawnKeyway(env: Record<string, string>): ChildProcess {
+function spawnKeyway(env: Record<string, string>, outlivesTest = false): ChildProcess {
   // `npm start`'s command; the build is current (globalSetup runs it)
   const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
     cwd: ROOT,
@@ -53,7 +53,7 @@ function spawnKeyway(env: Record<string, string>): ChildProcess {
     env: { ...process.env, HOST: '127.0.0.1', KEYWAY_LOG_LEVEL: 'info', KEYWAY_SHUTDOWN_DELAY: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.push(child);
+  if (!outlivesTest) running.push(child);
   return child;
 }
 
@@ -88,10 +88,13 @@ export async function runToExit(env: Record<string, string>): Promise<{ code: nu
   return { code, stderr };
 }
 
-/** Starts the server with `env` (over this process's), resolved once it serves; rejects if it exits first. */
-export async function startKeyway(env: Record<string, string>): Promise<KeywayProcess> {
+/**
+ * Starts the server with `env` (over this process's), resolved once it serves; rejects if it exits
+ * first. It is stopped after the test, unless `outlivesTest` (then the suite stops it).
+ */
+export async function startKeyway(env: Record<string, string>, outlivesTest = false): Promise<KeywayProcess> {
   const port = await freePort();
-  const child = spawnKeyway({ PORT: String(port), ...env });
+  const child = spawnKeyway({ PORT: String(port), ...env }, outlivesTest);
   let out = '';
   let stdout = '';
   child.stdout!.on('data', (b) => {

@@ -4,7 +4,7 @@
  * admin, edit and view hold their aggregated rules. `controllers/bootstrapPolicy.ts` reconciles
  * them at every start.
  */
-import type { PolicyRule, Subject } from '../../apis/rbac.js';
+import type { AggregationRule, PolicyRule, Subject } from '../../apis/rbac.js';
 import { defaultRule, RBAC_GROUP } from '../../apis/rbac.js';
 
 const r = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule =>
@@ -72,7 +72,8 @@ const VIEW: PolicyRule[] = [
   r(READ, [KEYWAY_AUTHN], ['issuedtokens']),
 ];
 
-const EDIT: PolicyRule[] = [
+/** What `edit` adds to `view` (`system:aggregate-to-edit`). */
+const EDIT_ONLY: PolicyRule[] = [
   r(['impersonate'], [''], ['serviceaccounts']),
   r(WRITE, [''], ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy']),
   r(['create'], [''], ['pods/eviction']),
@@ -109,14 +110,19 @@ const EDIT: PolicyRule[] = [
   r(WRITE, ['batch'], ['cronjobs', 'jobs']),
   r(['update'], [KEYWAY_AUTHN], ['issuedtokens']),
   r(READ, [''], ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy']),
-  ...VIEW,
 ];
 
-const ADMIN: PolicyRule[] = [
+/** What `admin` adds to `edit` (`system:aggregate-to-admin`). */
+const ADMIN_ONLY: PolicyRule[] = [
   r(['create'], [AUTHZ], ['localsubjectaccessreviews']),
   r([...WRITE, ...READ], [RBAC_GROUP], ['rolebindings', 'roles']),
-  ...EDIT,
 ];
+
+const AGGREGATE = 'rbac.authorization.k8s.io/aggregate-to-';
+/** An aggregation rule selecting the ClusterRoles labelled `aggregate-to-<name>`. */
+const aggregating = (name: string) => ({
+  clusterRoleSelectors: [{ matchLabels: { [`${AGGREGATE}${name}`]: 'true' } }],
+});
 
 const DISCOVERY_URLS = [
   '/api',
@@ -133,11 +139,55 @@ const DISCOVERY_URLS = [
 ];
 const PUBLIC_INFO_URLS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
 
-export const BOOTSTRAP_CLUSTER_ROLES: { name: string; rules: PolicyRule[]; aggregateTo?: string }[] = [
+export interface BootstrapClusterRole {
+  name: string;
+  rules: PolicyRule[];
+  /** Labelled `aggregate-to-<this>`: its rules are aggregated into that role. */
+  aggregateTo?: string[];
+  /** Aggregated: its rules are those of the roles it selects (the aggregation controller's). */
+  aggregationRule?: AggregationRule;
+}
+
+/**
+ * Kubernetes' defaults (`bootstrappolicy/policy.go`): `admin`, `edit` and `view` are aggregated
+ * from `system:aggregate-to-*` and from whatever else carries those labels (a CRD's roles, say).
+ */
+export const BOOTSTRAP_CLUSTER_ROLES: BootstrapClusterRole[] = [
   { name: 'cluster-admin', rules: [r(['*'], ['*'], ['*']), urls(['*'], ['*'])] },
-  { name: 'admin', rules: ADMIN },
-  { name: 'edit', rules: EDIT, aggregateTo: 'admin' },
-  { name: 'view', rules: VIEW, aggregateTo: 'edit' },
+  { name: 'admin', rules: [], aggregationRule: aggregating('admin') },
+  { name: 'edit', rules: [], aggregateTo: ['admin'], aggregationRule: aggregating('edit') },
+  { name: 'view', rules: [], aggregateTo: ['edit'], aggregationRule: aggregating('view') },
+  { name: 'system:aggregate-to-admin', rules: ADMIN_ONLY, aggregateTo: ['admin'] },
+  { name: 'system:aggregate-to-edit', rules: EDIT_ONLY, aggregateTo: ['edit'] },
+  { name: 'system:aggregate-to-view', rules: VIEW, aggregateTo: ['view'] },
+  {
+    name: 'system:heapster',
+    rules: [
+      r(['get', 'list', 'watch'], [''], ['events', 'namespaces', 'nodes', 'pods']),
+      r(['get', 'list', 'watch'], ['extensions'], ['deployments']),
+    ],
+  },
+  {
+    name: 'system:node-proxier',
+    rules: [
+      r(['list', 'watch'], [''], ['endpoints', 'services']),
+      r(['get'], [''], ['nodes']),
+      r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+      r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    ],
+  },
+  {
+    name: 'system:node-bootstrapper',
+    rules: [r(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])],
+  },
+  {
+    name: 'system:node-problem-detector',
+    rules: [
+      r(['get'], [''], ['nodes']),
+      r(['patch'], [''], ['nodes/status']),
+      r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+    ],
+  },
   {
     name: 'system:basic-user',
     rules: [
@@ -163,6 +213,22 @@ export const BOOTSTRAP_CLUSTER_ROLES: { name: string; rules: PolicyRule[]; aggre
           '/openid/v1/jwks/',
         ],
       ),
+    ],
+  },
+];
+
+/** Kubernetes' default Roles in namespaces (`NamespaceRoles`) that workloads bind to. */
+export const BOOTSTRAP_ROLES: { namespace: string; name: string; rules: PolicyRule[] }[] = [
+  {
+    namespace: 'kube-system',
+    name: 'extension-apiserver-authentication-reader',
+    rules: [
+      defaultRule({
+        verbs: ['get', 'list', 'watch'],
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['extension-apiserver-authentication'],
+      }),
     ],
   },
 ];

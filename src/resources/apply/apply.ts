@@ -124,8 +124,10 @@ function partsOf(kind: Kind, object: Record<string, unknown>) {
   const { apiVersion: _v, kind: _k, metadata, status: _status, ...rest } = object;
   const meta = stringMap(metadata) as Record<string, unknown>;
   const body: Record<string, unknown> = { ...rest };
+  // a Secret manifest with neither data nor stringData says nothing about its data (an export
+  // without Secret values applies without erasing them)
   let data: Record<string, string> | undefined;
-  if (kind === 'Secret') {
+  if (kind === 'Secret' && (body.data !== undefined || body.stringData !== undefined)) {
     data = { ...stringMap(body.data) };
     for (const [k, v] of Object.entries(stringMap(body.stringData)))
       data[k] = Buffer.from(String(v)).toString('base64');
@@ -215,13 +217,19 @@ export async function applyOne(
       return { ...base, action: 'CREATED', object: created, question };
     }
     const previous = previousRecord(live);
+    if (!parts.data)
+      for (const [path, hash] of Object.entries(previous)) if (path.startsWith('data.')) next[path] = hash;
     const input: Record<string, unknown> = {};
     const labels = merged(live.metadata.labels, 'metadata.labels.', previous, next, parts.labels);
     const annotations = merged(live.metadata.annotations, 'metadata.annotations.', previous, next, parts.annotations);
     annotations[LAST_APPLIED] = JSON.stringify(next);
+    // a field is sent if it differs both from what the last apply set and from what is stored
+    const stored = live as unknown as Record<string, unknown>;
     for (const [field, hash] of Object.entries(next)) {
       if (field.includes('.')) continue;
-      if (previous[field] !== hash) input[field] = parts.body[field];
+      if (previous[field] !== hash && !jsonEqual(stored[field] ?? null, parts.body[field] ?? null)) {
+        input[field] = parts.body[field];
+      }
     }
     for (const field of Object.keys(previous)) {
       if (!field.includes('.') && !(field in next)) input[field] = null;
@@ -231,7 +239,11 @@ export async function applyOne(
       const data = merged(liveData, 'data.', previous, next, parts.data);
       if (!jsonEqual(data, liveData)) input.data = data;
     }
-    const metaChanged = !jsonEqual(labels, live.metadata.labels) || !jsonEqual(annotations, live.metadata.annotations);
+    // what is stored is what the manifest says: nothing is written (nor this apply's record)
+    const without = (m: Record<string, string>) =>
+      Object.fromEntries(Object.entries(m).filter(([k]) => k !== LAST_APPLIED));
+    const metaChanged =
+      !jsonEqual(labels, live.metadata.labels) || !jsonEqual(without(annotations), without(live.metadata.annotations));
     if (!metaChanged && Object.keys(input).length === 0)
       return { ...base, action: 'UNCHANGED', object: live, question };
     const updated = await registry.updateIn(

@@ -7,7 +7,11 @@ import { builder } from '../../builder.js';
 import { canDo } from '../common/attributes.js';
 import { applyOne, type ApplyResult, DryRun, plan, type Planned, questionOf } from './apply.js';
 import { parseManifests } from './manifests.js';
-import { allOf } from '../common/attributes.js';
+import { allOf, can } from '../common/attributes.js';
+import { ObjectKind } from '../common/kinds.js';
+import { EXPORTED, toManifest, toYaml } from './export.js';
+import { KINDS, type Kind } from '../../apis/kinds.js';
+import { badRequest } from '../../errors.js';
 
 const ApplyAction = builder.enumType('ApplyAction', {
   values: ['CREATED', 'CONFIGURED', 'UNCHANGED', 'SKIPPED'] as const,
@@ -90,3 +94,50 @@ builder.mutationField('apply', (t) =>
     },
   }),
 );
+
+builder.queryField('export', (t) =>
+  t.field({
+    type: 'String',
+    description:
+      'Objects as YAML that apply takes back unchanged (server-set fields left out). Secret values only with ' +
+      'includeSecretData, and only of Secrets the caller may get. (RBAC: list on each kind)',
+    args: {
+      namespace: t.arg.string({ required: false, description: 'Only this namespace (and no cluster-scoped kinds).' }),
+      kinds: t.arg({ type: [ObjectKind], required: false, description: 'Default: every kind apply takes.' }),
+      includeSecretData: t.arg.boolean({ required: false }),
+    },
+    authScopes: (_root, args) => {
+      const kinds = exportedKinds(args.kinds, args.namespace);
+      // (cluster-scoped kinds asked for in a namespace: nothing to export, nothing to ask)
+      return kinds.length
+        ? allOf(kinds.map((kind) => can('list', kind, args.namespace ?? '')))
+        : { k8s: NOTHING_TO_ASK };
+    },
+    resolve: async (_root, args, ctx) => {
+      const manifests: Record<string, unknown>[] = [];
+      for (const kind of exportedKinds(args.kinds, args.namespace)) {
+        const { items } = ctx.registry.list(kind, {
+          namespace: args.namespace ?? undefined,
+          limit: Number.MAX_SAFE_INTEGER,
+        });
+        for (const obj of items) {
+          const withData = kind === 'Secret' && !!args.includeSecretData;
+          if (withData) {
+            const question = can('get', 'Secret', obj.metadata.namespace, obj.metadata.name);
+            if (!(await ctx.authz.allowed(question))) throw ctx.authz.settledError(question);
+          }
+          manifests.push(toManifest(obj, withData));
+        }
+      }
+      return toYaml(manifests);
+    },
+  }),
+);
+
+/** The kinds an export asks for: those named (IssuedTokens refused), or all; namespaced ones only in a namespace. */
+function exportedKinds(asked: readonly Kind[] | null | undefined, namespace: string | null | undefined): Kind[] {
+  for (const kind of asked ?? []) {
+    if (!EXPORTED.includes(kind)) throw badRequest(`${kind} cannot be exported: the server writes it`);
+  }
+  return EXPORTED.filter((kind) => (!asked?.length || asked.includes(kind)) && (!namespace || KINDS[kind].namespaced));
+}

@@ -142,6 +142,20 @@ export function defineOperations<K extends Kind>(
   const { namespaced, resource } = KINDS[kind];
   const { one, many } = fieldNames(kind);
   const connection = builder.connectionObject({ type: ref, name: `${kind}Connection` }, { name: `${kind}Edge` });
+  builder.objectField(ref, 'json', (t) =>
+    t.field({
+      type: 'JSON',
+      description:
+        "The whole object as Kubernetes writes it, fields Keyway does not type included (a Pod's command, " +
+        'ports, resources, …).' +
+        (kind === 'Secret' ? ' (RBAC: get on the Secret, for its data)' : ''),
+      // a Secret's holds its data, asked for as its `data` field is
+      ...(kind === 'Secret'
+        ? { authScopes: (obj: KubeObject) => ({ k8s: can('get', kind, obj.metadata.namespace, obj.metadata.name) }) }
+        : {}),
+      resolve: (obj) => ({ apiVersion: KINDS[kind].apiVersion, ...obj }),
+    }),
+  );
   const withNamespace = (t: ArgBuilder, required: boolean, rest: InputFieldMap): InputFieldMap =>
     namespaced ? { namespace: t.string({ required }), ...rest } : rest;
   const read = (raw: object) => raw as OperationArgs;

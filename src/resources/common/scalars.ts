@@ -82,3 +82,9 @@ builder.scalarType('DateTime', {
     return value;
   },
 });
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value (an object as Kubernetes writes it).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+});

@@ -4,7 +4,7 @@
  * ClusterRole (a RoleBinding and a ClusterRoleBinding) differ only in scope.
  */
 import type { ObjectOfKind } from '../../apis/kinds.js';
-import type { PolicyRule, RoleRef, Subject } from '../../apis/rbac.js';
+import type { AggregationRule, ClusterRole, LabelSelector, PolicyRule, RoleRef, Subject } from '../../apis/rbac.js';
 import { builder } from '../../builder.js';
 import { ObjectMetaInputRef, ObjectMetaRef } from '../common/meta.js';
 import { defineOperations, nodeBasics } from '../common/operations.js';
@@ -63,20 +63,85 @@ const SubjectInput = builder.inputType('SubjectInput', {
   }),
 });
 
-/** A role kind: its object type with `rules`, its input, and its operations. */
+type Requirement = NonNullable<LabelSelector['matchExpressions']>[number];
+
+const RequirementRef = builder.objectRef<Requirement>('LabelSelectorRequirement').implement({
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    operator: t.exposeString('operator', { description: '`In`, `NotIn`, `Exists` or `DoesNotExist`.' }),
+    values: t.stringList({ resolve: (r) => r.values ?? [] }),
+  }),
+});
+
+const LabelSelectorRef = builder.objectRef<LabelSelector>('LabelSelector').implement({
+  description: 'Every requirement must hold; an empty selector selects everything.',
+  fields: (t) => ({
+    matchLabels: t.field({ type: 'StringMap', resolve: (l) => l.matchLabels ?? {} }),
+    matchExpressions: t.field({ type: [RequirementRef], resolve: (l) => l.matchExpressions ?? [] }),
+  }),
+});
+
+const AggregationRuleRef = builder.objectRef<AggregationRule>('AggregationRule').implement({
+  description: "The ClusterRoles whose rules make this one's (kept current by a controller).",
+  fields: (t) => ({
+    clusterRoleSelectors: t.field({ type: [LabelSelectorRef], resolve: (a) => a.clusterRoleSelectors ?? [] }),
+  }),
+});
+
+const RequirementInput = builder.inputType('LabelSelectorRequirementInput', {
+  fields: (t) => ({
+    key: t.string({ required: true }),
+    operator: t.string({ required: true }),
+    values: t.stringList({ required: false }),
+  }),
+});
+
+const LabelSelectorInput = builder.inputType('LabelSelectorInput', {
+  fields: (t) => ({
+    matchLabels: t.field({ type: 'StringMap', required: false }),
+    matchExpressions: t.field({ type: [RequirementInput], required: false }),
+  }),
+});
+
+const AggregationRuleInput = builder.inputType('AggregationRuleInput', {
+  fields: (t) => ({
+    clusterRoleSelectors: t.field({ type: [LabelSelectorInput], required: true }),
+  }),
+});
+
+/** A role kind: its object type with `rules` (a ClusterRole's may be aggregated), its input, and its operations. */
 function defineRoleKind<K extends 'Role' | 'ClusterRole'>(kind: K) {
   const ref = builder.objectRef<ObjectOfKind[K]>(kind);
+  const aggregated = kind === 'ClusterRole';
   builder.node(ref, {
     ...nodeBasics(kind),
     fields: (t) => ({
       metadata: t.field({ type: ObjectMetaRef, resolve: (r) => r.metadata }),
       rules: t.field({ type: [PolicyRuleRef], resolve: (r) => r.rules }),
+      ...(aggregated
+        ? {
+            aggregationRule: t.field({
+              type: AggregationRuleRef,
+              nullable: true,
+              resolve: (r) => (r as ClusterRole).aggregationRule ?? null,
+            }),
+          }
+        : {}),
     }),
   });
   const input = builder.inputType(`${kind}Input` as string, {
     fields: (t) => ({
       metadata: t.field({ type: ObjectMetaInputRef, required: true }),
       rules: t.field({ type: [PolicyRuleInput], required: false }),
+      ...(aggregated
+        ? {
+            aggregationRule: t.field({
+              type: AggregationRuleInput,
+              required: false,
+              description: 'Set: the rules are those of the ClusterRoles it selects, kept current by Keyway.',
+            }),
+          }
+        : {}),
     }),
   });
   defineOperations(kind, ref, input);

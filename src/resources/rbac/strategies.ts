@@ -8,14 +8,23 @@ import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../a
 import type { Strategy } from '../../registry/strategy.js';
 import { field, Path, type ErrorList } from '../../validation/field.js';
 import { nameIsPathSegment } from '../../validation/names.js';
-import { defaultRoleRef, defaultSubject, validatePolicyRule, validateRoleRef, validateSubject } from './validation.js';
+import {
+  defaultRoleRef,
+  defaultSubject,
+  validateAggregationRule,
+  validatePolicyRule,
+  validateRoleRef,
+  validateSubject,
+} from './validation.js';
 import { defaultRule } from '../../apis/rbac.js';
 
 function rulesStrategy<T extends Role | ClusterRole>(kind: T['kind']): Strategy<T> {
   const namespaced = kind === 'Role';
   const prepare = (role: T): T => ({ ...role, rules: (role.rules ?? []).map(defaultRule) });
-  const validate = (role: T): ErrorList =>
-    role.rules.flatMap((rule, i) => validatePolicyRule(rule, namespaced, Path.root('rules').index(i)));
+  const validate = (role: T): ErrorList => [
+    ...role.rules.flatMap((rule, i) => validatePolicyRule(rule, namespaced, Path.root('rules').index(i))),
+    ...('aggregationRule' in role ? validateAggregationRule(role.aggregationRule, Path.root('aggregationRule')) : []),
+  ];
   return {
     kind,
     validateName: nameIsPathSegment,

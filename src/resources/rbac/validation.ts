@@ -2,9 +2,16 @@
  * RBAC object rules (`pkg/apis/rbac/validation/validation.go`, `pkg/apis/rbac/v1/defaults.go`):
  * policy rules, role references and subjects, with their defaults.
  */
-import { RBAC_GROUP, type PolicyRule, type RoleRef, type Subject } from '../../apis/rbac.js';
+import {
+  RBAC_GROUP,
+  type AggregationRule,
+  type LabelSelector,
+  type PolicyRule,
+  type RoleRef,
+  type Subject,
+} from '../../apis/rbac.js';
 import { field, type Path, type ErrorList } from '../../validation/field.js';
-import { isDNS1123Subdomain, nameIsPathSegment } from '../../validation/names.js';
+import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, nameIsPathSegment } from '../../validation/names.js';
 
 export function validatePolicyRule(rule: PolicyRule, namespaced: boolean, at: Path): ErrorList {
   const errs: ErrorList = [];
@@ -77,4 +84,43 @@ export function validateSubject(subject: Subject, namespaced: boolean, at: Path)
       errs.push(field.notSupported(at.child('kind'), subject.kind, ['ServiceAccount', 'User', 'Group']));
   }
   return errs;
+}
+
+/** `ValidateLabelSelector` (`metav1/validation`): operators, their values, keys and label values. */
+function validateLabelSelector(selector: LabelSelector, at: Path): ErrorList {
+  const errs: ErrorList = [];
+  (selector.matchExpressions ?? []).forEach((expr, i) => {
+    const here = at.child('matchExpressions').index(i);
+    const values = expr.values ?? [];
+    if (expr.operator === 'In' || expr.operator === 'NotIn') {
+      if (values.length === 0) {
+        errs.push(field.required(here.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+      }
+    } else if (expr.operator === 'Exists' || expr.operator === 'DoesNotExist') {
+      if (values.length > 0) {
+        errs.push(
+          field.forbidden(here.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
+        );
+      }
+    } else {
+      errs.push(field.invalid(here.child('operator'), expr.operator, 'not a valid selector operator'));
+    }
+    for (const msg of isQualifiedName(expr.key)) errs.push(field.invalid(here.child('key'), expr.key, msg));
+  });
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    for (const msg of isQualifiedName(key)) errs.push(field.invalid(at.child('matchLabels'), key, msg));
+    for (const msg of isValidLabelValue(value)) errs.push(field.invalid(at.child('matchLabels'), value, msg));
+  }
+  return errs;
+}
+
+/** A ClusterRole's `aggregationRule`: at least one selector, each a valid label selector. */
+export function validateAggregationRule(rule: AggregationRule | null | undefined, at: Path): ErrorList {
+  if (!rule) return [];
+  const selectors = rule.clusterRoleSelectors ?? [];
+  const here = at.child('clusterRoleSelectors');
+  if (selectors.length === 0) {
+    return [field.required(here, 'at least one clusterRoleSelector required if aggregationRule is non-nil')];
+  }
+  return selectors.flatMap((selector, i) => validateLabelSelector(selector, here.index(i)));
 }

@@ -6,18 +6,12 @@
 import { KINDS, type Kind } from '../../apis/kinds.js';
 import type { KubeObject } from '../../apis/meta.js';
 import { builder } from '../../builder.js';
+import { ObjectKind } from '../common/kinds.js';
 import type { Context } from '../../context.js';
 import { badRequest } from '../../errors.js';
 import type { WatchEnd, WatchEvent } from '../../watch/hub.js';
 import { can } from '../common/attributes.js';
 import { parseLabelSelector } from '../common/operations.js';
-
-const KIND_NAMES = Object.keys(KINDS) as Kind[];
-
-const ObjectKind = builder.enumType('ObjectKind', {
-  description: 'The kinds Keyway stores.',
-  values: KIND_NAMES,
-});
 
 const WatchEventType = builder.enumType('WatchEventType', {
   values: ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK'] as const,

@@ -652,24 +652,30 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
   });
 
   it('restores the bootstrap policy at start, unless told not to', async () => {
+    // (view and edit are aggregated: their rules are the aggregation controller's, kept at once)
     const view = await t.ok(
-      '{ clusterRole(name: "view") { rules { verbs apiGroups resources resourceNames nonResourceURLs } } }',
+      '{ clusterRole(name: "system:aggregate-to-view") { rules { verbs apiGroups resources resourceNames ' +
+        'nonResourceURLs } } }',
     );
     await t.ok('mutation ($i: ClusterRoleInput!) { updateClusterRole(input: $i) { id } }', {
-      i: { metadata: { name: 'view' }, rules: view.clusterRole.rules.slice(1) },
+      i: { metadata: { name: 'system:aggregate-to-view' }, rules: view.clusterRole.rules.slice(1) },
     });
     await t.ok('mutation { deleteClusterRoleBinding(name: "system:discovery") { id } }');
     await t.ok('mutation ($i: ClusterRoleInput!) { updateClusterRole(input: $i) { id } }', {
       i: {
-        metadata: { name: 'edit', annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' } },
+        metadata: {
+          name: 'system:aggregate-to-edit',
+          annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' },
+        },
         rules: [],
       },
     });
     const restarted = await t.replica();
     try {
       const after = await t.ok(
-        '{ clusterRole(name: "view") { rules { verbs } } edit: clusterRole(name: "edit") { rules { ' +
-          'verbs } } clusterRoleBinding(name: "system:discovery") { subjects { name } } }',
+        '{ clusterRole(name: "system:aggregate-to-view") { rules { verbs } } edit: clusterRole(name: ' +
+          '"system:aggregate-to-edit") { rules { verbs } } clusterRoleBinding(name: "system:discovery") ' +
+          '{ subjects { name } } }',
       );
       expect(after.clusterRole.rules).toHaveLength(view.clusterRole.rules.length);
       expect(after.edit.rules).toEqual([]);

@@ -1,0 +1,185 @@
+/**
+ * The `keyway` command-line client, the real binary (`dist/cli/keyway.js`, what `npx keyway`
+ * runs), against a Keyway process started here: kubectl's verbs, output and exit codes.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { gqlOver, type KeywayProcess, ROOT, startKeyway } from '../helpers/process.js';
+
+const TOKEN = `cli-${randomBytes(12).toString('hex')}`;
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('keyway (the CLI)', () => {
+  let server: KeywayProcess;
+  let dir: string;
+
+  const keyway = (args: string[], options: { token?: string; stdin?: string } = {}): Promise<Ran> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'dist/cli/keyway.js'), ...args], {
+        env: { ...process.env, KEYWAY_URL: `http://127.0.0.1:${server.port}`, KEYWAY_TOKEN: options.token ?? TOKEN },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b) => (stdout += b));
+      child.stderr.on('data', (b) => (stderr += b));
+      child.stdin.end(options.stdin ?? '');
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    server = await startKeyway({ DATABASE_URL: 'memory://', KEYWAY_ADMIN_TOKEN: TOKEN }, true);
+    dir = await mkdtemp(join(tmpdir(), 'keyway-cli-'));
+    await writeFile(join(dir, 'a-namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cli\n');
+    await writeFile(
+      join(dir, 'b-accounts.yaml'),
+      `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: builder, namespace: cli, labels: { team: ci } }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: creds, namespace: cli }
+stringData: { password: hunter2 }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: pod-reader, namespace: cli }
+rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: builder-reads-pods, namespace: cli }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader }
+subjects: [{ kind: ServiceAccount, name: builder, namespace: cli }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: cli }
+`,
+    );
+  }, 60_000);
+  afterAll(() => server.stop());
+
+  it('applies a directory as kubectl does, then again unchanged, and dry-runs', async () => {
+    const refused = await keyway(['apply', '-f', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('apps/v1 Deployment is not a kind Keyway serves');
+    const dry = await keyway(['apply', '-f', dir, '--skip-unsupported', '--dry-run']);
+    expect(dry.stdout).toContain('serviceaccount/builder created (dry run)');
+    const first = await keyway(['apply', '-f', dir, '--skip-unsupported']);
+    expect(first.code).toBe(0);
+    expect(first.stdout.split('\n')).toEqual([
+      'namespace/cli created',
+      'serviceaccount/builder created',
+      'secret/creds created',
+      'role/pod-reader created',
+      'rolebinding/builder-reads-pods created',
+      'deployment/web skipped',
+      '',
+    ]);
+    const again = await keyway(['apply', '-f', dir, '--skip-unsupported']);
+    expect(again.stdout).toContain('serviceaccount/builder unchanged');
+    expect(again.stdout).not.toContain('created');
+  });
+
+  it('gets objects as a table, json, yaml or names; an unknown one is an error on stderr', async () => {
+    const listed = await keyway(['get', 'sa', '-n', 'cli']);
+    expect(listed.code).toBe(0);
+    const [header, ...rows] = listed.stdout.trim().split('\n');
+    expect(header.split(/\s+/)).toEqual(['NAME', 'AGE']);
+    expect(rows.map((r) => r.split(/\s+/)[0]).sort()).toEqual(['builder', 'default']);
+    const one = JSON.parse((await keyway(['get', 'serviceaccount', 'builder', '-n', 'cli', '-o', 'json'])).stdout);
+    expect(one).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'builder', labels: { team: 'ci' } },
+    });
+    const selected = await keyway(['get', 'sa', '-n', 'cli', '-l', 'team=ci', '-o', 'name']);
+    expect(selected.stdout).toBe('serviceaccount/builder\n');
+    const yaml = parse((await keyway(['get', 'secrets', '-n', 'cli', '-o', 'yaml'])).stdout);
+    expect(yaml.kind).toBe('List');
+    expect(yaml.items.map((s: { metadata: { name: string } }) => s.metadata.name)).toContain('creds');
+    const secrets = await keyway(['get', 'secrets', '-n', 'cli']);
+    expect(secrets.stdout.split('\n')[0].split(/\s+/)).toEqual(['NAME', 'TYPE', 'DATA', 'AGE']);
+    const everywhere = await keyway(['get', 'sa', '-A']);
+    expect(everywhere.stdout.split('\n')[0].split(/\s+/)).toEqual(['NAMESPACE', 'NAME', 'AGE']);
+    const missing = await keyway(['get', 'sa', 'nope', '-n', 'cli']);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toBe('Error from server (NOT_FOUND): serviceaccounts "nope" not found\n');
+    const unknown = await keyway(['get', 'widgets']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('the server doesn\'t have a resource type "widgets"');
+  });
+
+  it('issues a token and answers auth whoami, can-i and who-can as kubectl does', async () => {
+    const minted = await keyway(['create', 'token', 'builder', '-n', 'cli', '--duration', '10m']);
+    expect(minted.code).toBe(0);
+    const token = minted.stdout.trim();
+    expect(token.split('.')).toHaveLength(3);
+    const whoami = await keyway(['auth', 'whoami'], { token });
+    expect(whoami.stdout).toMatch(/^ATTRIBUTE\s+VALUE\nUsername\s+system:serviceaccount:cli:builder\n/);
+    const yes = await keyway(['auth', 'can-i', 'list', 'pods', '-n', 'cli'], { token });
+    expect(yes).toMatchObject({ code: 0, stdout: 'yes\n' });
+    const no = await keyway(['auth', 'can-i', 'delete', 'pods', '-n', 'cli'], { token });
+    expect(no).toMatchObject({ code: 1, stdout: 'no\n' });
+    // the admin, acting as the account
+    const as = await keyway([
+      '--as',
+      'system:serviceaccount:cli:builder',
+      'auth',
+      'can-i',
+      'get',
+      'secrets',
+      '-n',
+      'cli',
+    ]);
+    expect(as).toMatchObject({ code: 1, stdout: 'no\n' });
+    const who = await keyway(['auth', 'who-can', 'list', 'pods', '-n', 'cli']);
+    expect(who.code).toBe(0);
+    expect(who.stdout).toMatch(/cli\/builder\s+ServiceAccount\s+RoleBinding\/cli\/builder-reads-pods/);
+  });
+
+  it('exports what apply takes back unchanged, over stdin', async () => {
+    const exported = await keyway(['export', '-n', 'cli', '--include-secret-data']);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain('name: creds');
+    const back = await keyway(['apply', '-f', '-'], { stdin: exported.stdout });
+    expect(back.code).toBe(0);
+    expect(back.stdout.split('\n').filter((l) => l && !l.endsWith(' unchanged'))).toEqual([]);
+  });
+
+  it('deletes, and watches changes as they happen', async () => {
+    const watcher = spawn(process.execPath, [join(ROOT, 'dist/cli/keyway.js'), 'watch', 'sa', '-n', 'cli'], {
+      env: { ...process.env, KEYWAY_URL: `http://127.0.0.1:${server.port}`, KEYWAY_TOKEN: TOKEN },
+    });
+    let seen = '';
+    watcher.stdout.on('data', (b) => (seen += b));
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      await gqlOver(
+        server.port,
+        TOKEN,
+        'mutation { createServiceAccount(namespace: "cli", input: { metadata: { name: "watched" } }) { id } }',
+      );
+      const deleted = await keyway(['delete', 'sa', 'watched', '-n', 'cli']);
+      expect(deleted).toMatchObject({ code: 0, stdout: 'serviceaccount "watched" deleted\n' });
+      const deadline = Date.now() + 5000;
+      while (!seen.includes('DELETED') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toContain('ADDED serviceaccount/cli/watched\n');
+      expect(seen).toContain('DELETED serviceaccount/cli/watched\n');
+    } finally {
+      watcher.kill();
+    }
+  });
+});
