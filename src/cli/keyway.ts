@@ -106,11 +106,7 @@ function table(rows: string[][]): string {
 }
 
 function columns(kind: string, obj: Json): [string, string][] {
-  if (kind === 'Secret')
-    return [
-      ['TYPE', obj.type ?? ''],
-      ['DATA', String(Object.keys(obj.data ?? {}).length)],
-    ];
+  if (kind === 'Secret') return [['TYPE', obj.type ?? '']];
   if (kind === 'Pod') return [['STATUS', obj.status?.phase ?? 'Pending']];
   if (kind === 'Namespace') return [['STATUS', obj.status?.phase ?? 'Active']];
   if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding')
@@ -238,16 +234,19 @@ program
         n: name,
       });
       print(r.kind, r.singular, [data[r.one].json], o.output, false, true);
-
       return;
     }
+    // a Secret's whole object holds its data, which needs `get` on each: a table or names need
+    // only what `list` gives, as kubectl's
+    const lean = r.kind === 'Secret' && (!o.output || o.output === 'name');
+    const node = lean ? 'type metadata { name namespace creationTimestamp }' : 'json';
     const data = await gql(
       c,
       `query (${nsParam}$sel: String) { ${r.many}(${nsArg}labelSelector: $sel, first: 1000) ` +
-        '{ edges { node { json } } } }',
+        `{ edges { node { ${node} } } } }`,
       { ns: namespace, sel: o.selector },
     );
-    const items = (data[r.many].edges as { node: { json: Json } }[]).map((e) => e.node.json);
+    const items = (data[r.many].edges as { node: Json }[]).map((e) => (lean ? e.node : e.node.json));
     print(r.kind, r.singular, items, o.output, r.namespaced && namespace === undefined, false);
   });
 

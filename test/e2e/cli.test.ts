@@ -111,7 +111,18 @@ metadata: { name: web, namespace: cli }
     expect(yaml.kind).toBe('List');
     expect(yaml.items.map((s: { metadata: { name: string } }) => s.metadata.name)).toContain('creds');
     const secrets = await keyway(['get', 'secrets', '-n', 'cli']);
-    expect(secrets.stdout.split('\n')[0].split(/\s+/)).toEqual(['NAME', 'TYPE', 'DATA', 'AGE']);
+    expect(secrets.stdout.split('\n')[0].split(/\s+/)).toEqual(['NAME', 'TYPE', 'AGE']);
+    // listing Secrets takes list only, as kubectl's
+    await gqlOver(
+      server.port,
+      TOKEN,
+      'mutation { createRole(namespace: "cli", input: { metadata: { name: "lister" }, rules: [{ verbs: ["list"], ' +
+        'apiGroups: [""], resources: ["secrets"] }] }) { id } createRoleBinding(namespace: "cli", input: { ' +
+        'metadata: { name: "lister" }, roleRef: { kind: "Role", name: "lister" }, subjects: [{ kind: "User", ' +
+        'name: "lister" }] }) { id } }',
+    );
+    const asLister = await keyway(['--as', 'lister', 'get', 'secrets', '-n', 'cli', '-o', 'name']);
+    expect(asLister).toMatchObject({ code: 0, stdout: 'secret/creds\n' });
     const everywhere = await keyway(['get', 'sa', '-A']);
     expect(everywhere.stdout.split('\n')[0].split(/\s+/)).toEqual(['NAMESPACE', 'NAME', 'AGE']);
     const missing = await keyway(['get', 'sa', 'nope', '-n', 'cli']);

@@ -149,7 +149,8 @@ export interface BootstrapClusterRole {
 }
 
 /**
- * Kubernetes' defaults (`bootstrappolicy/policy.go`): `admin`, `edit` and `view` are aggregated
+ * Kubernetes' defaults (`bootstrappolicy/policy.go`, checked against its
+ * `testdata/cluster-roles.yaml`): `admin`, `edit` and `view` are aggregated
  * from `system:aggregate-to-*` and from whatever else carries those labels (a CRD's roles, say).
  */
 export const BOOTSTRAP_CLUSTER_ROLES: BootstrapClusterRole[] = [
@@ -171,9 +172,49 @@ export const BOOTSTRAP_CLUSTER_ROLES: BootstrapClusterRole[] = [
     name: 'system:node-proxier',
     rules: [
       r(['list', 'watch'], [''], ['endpoints', 'services']),
-      r(['get'], [''], ['nodes']),
+      r(['get', 'list', 'watch'], [''], ['nodes']),
       r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
       r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    ],
+  },
+  {
+    name: 'system:kube-dns',
+    rules: [r(['list', 'watch'], [''], ['endpoints', 'services'])],
+  },
+  { name: 'system:kube-aggregator', rules: [r(['get', 'list', 'watch'], [''], ['endpoints', 'services'])] },
+  {
+    name: 'system:monitoring',
+    rules: [
+      urls(
+        ['get'],
+        ['/healthz', '/healthz/*', '/livez', '/livez/*', '/metrics', '/metrics/slis', '/readyz', '/readyz/*'],
+      ),
+    ],
+  },
+  {
+    name: 'system:persistent-volume-provisioner',
+    rules: [
+      r(['create', 'delete', 'get', 'list', 'watch'], [''], ['persistentvolumes']),
+      r(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+      r(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+      r(['watch'], [''], ['events']),
+      r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+    ],
+  },
+  {
+    name: 'system:volume-scheduler',
+    rules: [
+      r(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumes']),
+      r(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+      r(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+    ],
+  },
+  {
+    name: 'system:kubelet-api-admin',
+    rules: [
+      r(['get', 'list', 'watch'], [''], ['nodes']),
+      r(['proxy'], [''], ['nodes']),
+      r(['*'], [''], ['nodes/log', 'nodes/metrics', 'nodes/proxy', 'nodes/stats']),
     ],
   },
   {
@@ -248,5 +289,16 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: { name: string; role: string; subj
     name: 'system:service-account-issuer-discovery',
     role: 'system:service-account-issuer-discovery',
     subjects: [group('system:serviceaccounts')],
+  },
+  { name: 'system:monitoring', role: 'system:monitoring', subjects: [group('system:monitoring')] },
+  {
+    name: 'system:node-proxier',
+    role: 'system:node-proxier',
+    subjects: [{ kind: 'User', apiGroup: RBAC_GROUP, name: 'system:kube-proxy' }],
+  },
+  {
+    name: 'system:kube-dns',
+    role: 'system:kube-dns',
+    subjects: [{ kind: 'ServiceAccount', name: 'kube-dns', namespace: 'kube-system' }],
   },
 ];

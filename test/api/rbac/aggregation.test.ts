@@ -148,3 +148,47 @@ describe.each(ENGINES)('ClusterRole aggregation (%s)', (engine) => {
     });
   });
 });
+
+describe.each(ENGINES)("Kubernetes' other default roles (%s)", (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(engine);
+  });
+  afterAll(() => t.close());
+
+  const review = async (user: string, groups: string[], attributes: Record<string, unknown>) => {
+    const data = await t.ok('query ($i: SubjectAccessReviewInput!) { subjectAccessReview(input: $i) { allowed } }', {
+      i: { user, groups, ...attributes },
+    });
+    return data.subjectAccessReview.allowed as boolean;
+  };
+
+  it.each([
+    ['system:kube-proxy', [], { resourceAttributes: { verb: 'list', resource: 'services' } }, true],
+    ['system:kube-proxy', [], { resourceAttributes: { verb: 'delete', resource: 'services', namespace: 'x' } }, false],
+    [
+      'system:serviceaccount:kube-system:kube-dns',
+      [],
+      { resourceAttributes: { verb: 'watch', resource: 'endpoints' } },
+      true,
+    ],
+    ['prometheus', ['system:monitoring'], { nonResourceAttributes: { verb: 'get', path: '/metrics' } }, true],
+    ['prometheus', [], { nonResourceAttributes: { verb: 'get', path: '/metrics' } }, false],
+  ])('%s %j: %o → %s', async (user, groups, attributes, allowed) => {
+    expect(await review(user, groups, attributes)).toBe(allowed);
+  });
+
+  it('has the roles workloads bind to, cluster-wide and in kube-system', async () => {
+    const data = await t.ok(`{
+      reader: role(namespace: "kube-system", name: "extension-apiserver-authentication-reader") {
+        rules { resourceNames } }
+      delegator: clusterRole(name: "system:auth-delegator") { rules { resources } }
+      heapster: clusterRole(name: "system:heapster") { metadata { name } }
+      provisioner: clusterRole(name: "system:persistent-volume-provisioner") { metadata { name } } }`);
+    expect(data.reader.rules[0].resourceNames).toEqual(['extension-apiserver-authentication']);
+    expect(data.delegator.rules.map((r: { resources: string[] }) => r.resources)).toEqual([
+      ['tokenreviews'],
+      ['subjectaccessreviews'],
+    ]);
+  });
+});
