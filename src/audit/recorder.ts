@@ -228,6 +228,18 @@ export class RequestAudit {
   }
 }
 
+/**
+ * Arguments never kept, even at the Request level: apply's manifests may hold Secret values whatever
+ * its first question was about.
+ */
+const UNRECORDED_ARGUMENTS = new Set(['manifests']);
+
+function recordable(args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(args).map(([k, v]) => [k, UNRECORDED_ARGUMENTS.has(k) ? '[not recorded]' : v] as const),
+  );
+}
+
 /** The verb a mutation field's name begins with (`createSecret` → `create`), for one that asked nothing. */
 function verbOf(field: string): string {
   return /^[a-z]+/.exec(field)?.[0] ?? field;
@@ -277,7 +289,10 @@ class MutationAudit implements TransactionAudit {
       this.info,
       question,
       { decision: refused ? 'forbid' : 'allow', reason: asked?.decision.reason ?? '', code },
-      { annotations: { ...this.annotations }, request: () => ({ field: this.field, arguments: this.args }) },
+      {
+        annotations: { ...this.annotations },
+        request: () => ({ field: this.field, arguments: recordable(this.args) }),
+      },
     );
   }
 }

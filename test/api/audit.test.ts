@@ -291,6 +291,16 @@ rules:
     await review(t, 'bogus-token-that-must-not-be-logged');
     await t.gql('{ whoami { username } }', {}, minted);
     await t.gql('{ whoami { username } }', {}, 'bogus-token-that-must-not-be-logged');
+    // an apply of a ServiceAccount (kept at Request) and a Secret, whose event names the account
+    await t.ok('mutation ($m: String!) { apply(manifests: $m) { action } }', {
+      m:
+        'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: applied, namespace: audited }\n---\n' +
+        'apiVersion: v1\nkind: Secret\nmetadata: { name: applied, namespace: audited }\n' +
+        `stringData: { v: ${values[0]} }\n`,
+    });
+    const [applied] = (await events(t, { verb: 'create', namespace: 'audited' })).filter((e) => e.name === 'applied');
+    expect(applied).toMatchObject({ resource: 'serviceaccounts', level: 'Request' });
+    expect(JSON.parse(applied.request).arguments.manifests).toBe('[not recorded]');
     await t.gql('mutation ($i: SecretInput!) { createSecret(namespace: "nowhere", input: $i) { id } }', {
       i: { metadata: { name: 'x' }, stringData: { v: values[0] } },
     });
