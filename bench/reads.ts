@@ -31,7 +31,8 @@ import { adminUser } from '../src/authn/static.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { objects } from '../src/db/schema.js';
 import { createLogger } from '../src/log.js';
-import { generateKey } from '../src/encryption/keys.js';
+import { resolveEncryptionKeys } from '../src/encryption/keys.js';
+import type { EncryptionKey } from '../src/encryption/envelope.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = join(SELF, '../..');
@@ -383,14 +384,14 @@ const gc = () => {
   for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc!();
 };
 
-async function appHeap(database: Database): Promise<number> {
+async function appHeap(database: Database, encryptionKeys: EncryptionKey[]): Promise<number> {
   gc();
   const before = process.memoryUsage().heapUsed;
   const app = await App.create({
     database,
     log: createLogger('silent'),
     adminToken: ADMIN,
-    encryptionKeys: [generateKey()],
+    encryptionKeys,
     controllers: false,
   });
   await app.start();
@@ -401,17 +402,20 @@ async function appHeap(database: Database): Promise<number> {
 }
 
 /** In a process of its own (with --expose-gc): one engine, an App on no Pods, then on 100,000. */
-async function measureMemory(engineName: string, url: string | undefined): Promise<void> {
+async function measureMemory(engineName: string, dataDir: string, url: string | undefined): Promise<void> {
   const database = await openDatabase(url ? { engine: 'postgres', url } : { engine: 'pglite' });
   await database.migrate();
-  const empty = await appHeap(database);
+  // the keys the Keyway processes generated in the engine's data directory (its database holds
+  // signing keys sealed with them)
+  const { keys: encryptionKeys } = await resolveEncryptionKeys(undefined, dataDir, false);
+  const empty = await appHeap(database, encryptionKeys);
 
   // 100 namespaces of 1,000 Pods, each a copy of a Pod that went through admission
   const app = await App.create({
     database,
     log: createLogger('silent'),
     adminToken: ADMIN,
-    encryptionKeys: [generateKey()],
+    encryptionKeys,
     controllers: false,
   });
   await app.start();
@@ -458,7 +462,7 @@ async function measureMemory(engineName: string, url: string | undefined): Promi
     if (rows.length === 1000) await flush();
   }
   await flush();
-  const loaded = await appHeap(database);
+  const loaded = await appHeap(database, encryptionKeys);
   await database.close();
   process.send!({ engine: engineName, emptyBytes: empty, perObjectsBytes: loaded - empty, objects: MEMORY_OBJECTS });
 }
@@ -471,7 +475,7 @@ interface MemoryResult {
 }
 
 async function memoryOn(engine: Engine): Promise<MemoryResult> {
-  const child = fork(SELF, ['memory', engine.name, engine.env.DATABASE_URL ?? ''], {
+  const child = fork(SELF, ['memory', engine.name, engine.env.KEYWAY_DATA_DIR, engine.env.DATABASE_URL ?? ''], {
     execArgv: [...process.execArgv, '--expose-gc', '--max-old-space-size=8192'],
     stdio: 'inherit',
   });
@@ -545,5 +549,5 @@ async function main(): Promise<void> {
 
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'bare') await serveBare();
-else if (mode === 'memory') await measureMemory(args[0], args[1] || undefined);
+else if (mode === 'memory') await measureMemory(args[0], args[1], args[2] || undefined);
 else await main();

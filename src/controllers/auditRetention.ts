@@ -4,30 +4,21 @@
  */
 import type { Logger } from '../log.js';
 import type { AuditStore } from '../store/audit.js';
-import type { Change } from '../store/store.js';
-import { Controller } from './controller.js';
+import { PeriodicController } from './controller.js';
 
 export const DEFAULT_AUDIT_RETENTION_MS = 30 * 24 * 3600_000;
 
-export class AuditRetentionController extends Controller {
+export class AuditRetentionController extends PeriodicController {
   constructor(
     private readonly store: AuditStore,
     private readonly retentionMs: number,
     log: Logger,
     everyMs = 60_000,
   ) {
-    super('audit-retention', [], log, everyMs);
+    super('audit-retention', log, everyMs);
   }
 
-  protected keysFor(_change: Change): string[] {
-    return [];
-  }
-
-  protected async allKeys(): Promise<string[]> {
-    return ['trim'];
-  }
-
-  protected async reconcile(): Promise<void> {
+  protected async run(): Promise<void> {
     const removed = await this.store.trim(this.retentionMs);
     if (removed) this.log.info({ removed }, 'trimmed the audit log');
   }

@@ -83,3 +83,28 @@ export abstract class Controller {
     await this.queue.stop();
   }
 }
+
+/**
+ * A controller with one piece of work, done at start and every `everyMs` (retention, re-encryption):
+ * it follows no kind, and its work queue keeps two runs from overlapping.
+ */
+export abstract class PeriodicController extends Controller {
+  constructor(name: string, log: Logger, everyMs: number) {
+    super(name, [], log, everyMs);
+  }
+
+  protected keysFor(_change: Change): string[] {
+    return [];
+  }
+
+  protected async allKeys(): Promise<string[]> {
+    return [this.name];
+  }
+
+  protected reconcile(): Promise<void> {
+    return this.run();
+  }
+
+  /** The work; throws to be retried. */
+  protected abstract run(): Promise<void>;
+}

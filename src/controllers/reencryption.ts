@@ -4,9 +4,9 @@
  * written meanwhile). `npm run keys:reencrypt` does the same from outside. One replica runs it.
  */
 import type { Logger } from '../log.js';
-import type { Change, ObjectStore } from '../store/store.js';
+import type { ObjectStore } from '../store/store.js';
 import type { SigningKeyStore } from '../store/signingKeys.js';
-import { Controller } from './controller.js';
+import { PeriodicController } from './controller.js';
 
 const REENCRYPT_EVERY_MS = 10 * 60_000;
 
@@ -15,25 +15,17 @@ export async function reencryptAll(store: ObjectStore, signingKeys: SigningKeySt
   return (await signingKeys.reencrypt()) + (await store.reencrypt());
 }
 
-export class ReencryptionController extends Controller {
+export class ReencryptionController extends PeriodicController {
   constructor(
     private readonly store: ObjectStore,
     private readonly signingKeys: SigningKeyStore,
     log: Logger,
     everyMs = REENCRYPT_EVERY_MS,
   ) {
-    super('reencryption', [], log, everyMs);
+    super('reencryption', log, everyMs);
   }
 
-  protected keysFor(_change: Change): string[] {
-    return [];
-  }
-
-  protected async allKeys(): Promise<string[]> {
-    return ['reencrypt'];
-  }
-
-  protected async reconcile(): Promise<void> {
+  protected async run(): Promise<void> {
     const rewritten = await reencryptAll(this.store, this.signingKeys);
     if (rewritten) this.log.info({ rewritten }, 're-encrypted stored values under the current key');
   }

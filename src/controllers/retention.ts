@@ -4,8 +4,8 @@
  * One replica at a time runs it (see leadership.ts).
  */
 import type { Logger } from '../log.js';
-import type { Change, ObjectStore } from '../store/store.js';
-import { Controller } from './controller.js';
+import type { ObjectStore } from '../store/store.js';
+import { PeriodicController } from './controller.js';
 
 export interface RetentionOptions {
   /** How long a change is kept. */
@@ -16,24 +16,16 @@ export interface RetentionOptions {
   everyMs: number;
 }
 
-export class RetentionController extends Controller {
+export class RetentionController extends PeriodicController {
   constructor(
     private readonly store: ObjectStore,
     private readonly options: RetentionOptions,
     log: Logger,
   ) {
-    super('changelog-retention', [], log, options.everyMs);
+    super('changelog-retention', log, options.everyMs);
   }
 
-  protected keysFor(_change: Change): string[] {
-    return [];
-  }
-
-  protected async allKeys(): Promise<string[]> {
-    return ['trim'];
-  }
-
-  protected async reconcile(): Promise<void> {
+  protected async run(): Promise<void> {
     const { removed, horizon, redacted } = await this.store.trimChanges(this.options.windowMs, this.options.keep);
     if (removed || redacted) this.log.info({ removed, horizon, redacted }, 'trimmed the change log');
   }

@@ -9,6 +9,7 @@ import { builder } from '../../builder.js';
 import { badRequest } from '../../errors.js';
 import type { AuditFilter } from '../../store/audit.js';
 import { canDo } from '../common/attributes.js';
+import { pageInfoOf } from '../common/operations.js';
 import { isStorable } from '../../validation/storage.js';
 
 const DEFAULT_PAGE = 100;
@@ -122,12 +123,7 @@ builder.queryField('auditEvents', (t) =>
       const edges = page.items.map((node) => ({ node, cursor: cursorOf(node) }));
       return {
         edges,
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: before !== undefined,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
-        },
+        pageInfo: pageInfoOf(edges, page.hasNextPage, before !== undefined),
         totalCount: () => (unstorable ? 0 : ctx.auditLog.store.count(filter)),
       };
     },

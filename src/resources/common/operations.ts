@@ -73,6 +73,16 @@ interface ListArgs {
   after?: string | null;
 }
 
+/** A page's Relay `pageInfo`, from its edges (in order) and whether more follow or came before. */
+export function pageInfoOf(edges: { cursor: string }[], hasNextPage: boolean, hasPreviousPage: boolean) {
+  return {
+    hasNextPage,
+    hasPreviousPage,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
+  };
+}
+
 /** One page of a kind, as a Relay connection whose totalCount is counted only if asked for. */
 export function listConnection<K extends Kind>(
   kind: K,
@@ -89,12 +99,7 @@ export function listConnection<K extends Kind>(
   const edges = page.items.map((node) => ({ node, cursor: encodeCursor(node) }));
   return {
     edges,
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: after !== undefined,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
+    pageInfo: pageInfoOf(edges, page.hasNextPage, after !== undefined),
     totalCount: () => ctx.registry.count(kind, { namespace, selector }),
   };
 }
