@@ -384,16 +384,15 @@ const gc = () => {
   for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc!();
 };
 
+/** An App on the bench's database, controllers off (nothing but reads to measure). */
+function benchApp(database: Database, encryptionKeys: EncryptionKey[]): Promise<App> {
+  return App.create({ database, log: createLogger('silent'), adminToken: ADMIN, encryptionKeys, controllers: false });
+}
+
 async function appHeap(database: Database, encryptionKeys: EncryptionKey[]): Promise<number> {
   gc();
   const before = process.memoryUsage().heapUsed;
-  const app = await App.create({
-    database,
-    log: createLogger('silent'),
-    adminToken: ADMIN,
-    encryptionKeys,
-    controllers: false,
-  });
+  const app = await benchApp(database, encryptionKeys);
   await app.start();
   gc();
   const held = process.memoryUsage().heapUsed - before;
@@ -411,13 +410,7 @@ async function measureMemory(engineName: string, dataDir: string, url: string | 
   const empty = await appHeap(database, encryptionKeys);
 
   // 100 namespaces of 1,000 Pods, each a copy of a Pod that went through admission
-  const app = await App.create({
-    database,
-    log: createLogger('silent'),
-    adminToken: ADMIN,
-    encryptionKeys,
-    controllers: false,
-  });
+  const app = await benchApp(database, encryptionKeys);
   await app.start();
   const options = { user: adminUser() };
   await app.registry.create('Namespace', '', { metadata: { name: 'model' } }, options);

@@ -8,19 +8,17 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
+import { KINDS } from '../apis/kinds.js';
 
-/** What kubectl calls each kind (plural, singular, short name), and its GraphQL field names. */
-const RESOURCES: { kind: string; names: string[]; namespaced: boolean }[] = [
-  { kind: 'Namespace', names: ['namespaces', 'namespace', 'ns'], namespaced: false },
-  { kind: 'ServiceAccount', names: ['serviceaccounts', 'serviceaccount', 'sa'], namespaced: true },
-  { kind: 'Secret', names: ['secrets', 'secret'], namespaced: true },
-  { kind: 'Pod', names: ['pods', 'pod', 'po'], namespaced: true },
-  { kind: 'Role', names: ['roles', 'role'], namespaced: true },
-  { kind: 'ClusterRole', names: ['clusterroles', 'clusterrole'], namespaced: false },
-  { kind: 'RoleBinding', names: ['rolebindings', 'rolebinding'], namespaced: true },
-  { kind: 'ClusterRoleBinding', names: ['clusterrolebindings', 'clusterrolebinding'], namespaced: false },
-  { kind: 'IssuedToken', names: ['issuedtokens', 'issuedtoken'], namespaced: true },
-];
+/** kubectl's short names for the kinds that have one. */
+const SHORT_NAMES: Record<string, string> = { Namespace: 'ns', ServiceAccount: 'sa', Pod: 'po' };
+
+/** What kubectl calls each kind (plural, singular, short name), from the kinds table. */
+const RESOURCES = Object.values(KINDS).map((k) => ({
+  kind: k.kind,
+  namespaced: k.namespaced,
+  names: [k.resource, k.kind.toLowerCase(), ...(SHORT_NAMES[k.kind] ? [SHORT_NAMES[k.kind]] : [])],
+}));
 
 class CliError extends Error {}
 

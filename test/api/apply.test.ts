@@ -272,6 +272,10 @@ rules: [{ apiGroups: [""], resources: ["pods"] }]
     expect(values.errors?.[0].extensions.code).toBe('FORBIDDEN');
     expect(values.errors?.[0].message).toContain('cannot get resource "secrets"');
     expect((await t.gql('{ export(kinds: [IssuedToken]) }')).errors?.[0].extensions.code).toBe('BAD_REQUEST');
+    // a Secret's json holds its data: get on it, as its data field
+    const json = await gqlAs(t, { user: 'lister' }, '{ secrets(namespace: "own") { edges { node { json } } } }');
+    expect(json.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    expect(JSON.stringify(json)).not.toContain(b64('one'));
   });
 
   it("applies with the caller's own permissions: create when new, patch when it exists", async () => {

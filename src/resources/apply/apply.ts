@@ -23,7 +23,7 @@ import { jsonEqual } from '../../util/maps.js';
 import { can } from '../common/attributes.js';
 import type { Manifest } from './manifests.js';
 
-const LAST_APPLIED = 'keyway.dev/last-applied';
+export const LAST_APPLIED = 'keyway.dev/last-applied';
 
 type ApplyAction = 'CREATED' | 'CONFIGURED' | 'UNCHANGED' | 'SKIPPED';
 

@@ -7,6 +7,7 @@
 import { stringify } from 'yaml';
 import { KINDS, type Kind } from '../../apis/kinds.js';
 import type { KubeObject } from '../../apis/meta.js';
+import { LAST_APPLIED } from './apply.js';
 
 /** The kinds export writes, in the order apply needs them (IssuedTokens are the server's). */
 export const EXPORTED: Kind[] = [
@@ -19,8 +20,6 @@ export const EXPORTED: Kind[] = [
   'RoleBinding',
   'Pod',
 ];
-
-const LAST_APPLIED = 'keyway.dev/last-applied';
 
 /** One object as a manifest. */
 export function toManifest(obj: KubeObject, includeSecretData: boolean): Record<string, unknown> {
