@@ -15,17 +15,12 @@
  * BENCH_ROUND_SECONDS (4), BENCH_MEMORY_OBJECTS (100000), BENCH_ONLY (100 or 10), BENCH_CPU_PROF (a dir).
  * Targets: the 100-Pod list ≥ 0.5× bare yoga, the 10-Pod list ≥ 0.7×, on both engines.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork as forkProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { createSchema, createYoga } from 'graphql-yoga';
-import postgres from 'postgres';
 import { App } from '../src/app.js';
 import { adminUser } from '../src/authn/static.js';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -33,9 +28,21 @@ import { objects } from '../src/db/schema.js';
 import { createLogger } from '../src/log.js';
 import { resolveEncryptionKeys } from '../src/encryption/keys.js';
 import type { EncryptionKey } from '../src/encryption/envelope.js';
+import {
+  type Engine,
+  fork,
+  grid,
+  median,
+  pgliteEngine,
+  post,
+  postgresEngine,
+  serveForked,
+  startKeyway,
+  stop,
+  stopForked,
+} from './harness.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const ROOT = join(SELF, '../..');
 const ADMIN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -71,108 +78,7 @@ interface PodsPage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP helpers
-
-async function post(port: number, token: string | undefined, query: string, variables: object = {}) {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const out = (await res.json()) as { data?: any; errors?: unknown[] };
-  if (out.errors) throw new Error(JSON.stringify(out.errors));
-  return out.data;
-}
-
-async function waitReady(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server not ready in 60 s');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Keyway, as `npm start` runs it
-
-interface Engine {
-  name: 'pglite' | 'postgres';
-  env: Record<string, string>;
-  cleanup: () => Promise<void>;
-}
-
-async function pgliteEngine(): Promise<Engine> {
-  const dir = mkdtempSync(join(tmpdir(), 'keyway-bench-reads-'));
-  return {
-    name: 'pglite',
-    env: { KEYWAY_DATA_DIR: dir },
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-async function postgresEngine(url: string): Promise<Engine> {
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  const name = `keyway_bench_${randomBytes(4).toString('hex')}`;
-  await admin.unsafe(`create database ${name}`);
-  const own = new URL(url);
-  own.pathname = `/${name}`;
-  const dir = mkdtempSync(join(tmpdir(), 'keyway-bench-reads-'));
-  return {
-    name: 'postgres',
-    env: { DATABASE_URL: own.toString(), KEYWAY_DATA_DIR: dir },
-    cleanup: async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function startKeyway(engine: Engine): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  // BENCH_CPU_PROF=dir: Keyway writes a CPU profile there when it stops
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, join(ROOT, 'dist/main.js')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      KEYWAY_ADMIN_TOKEN: ADMIN,
-      KEYWAY_LOG_LEVEL: 'warn',
-      KEYWAY_SHUTDOWN_DELAY: '0s',
-      // as deployed (the Dockerfile sets it): graphql-js skips its development-only checks
-      NODE_ENV: 'production',
-      // one caller sends about a thousand requests a second here: its rate is not what is measured
-      KEYWAY_RATE_LIMIT: '1000000',
-      KEYWAY_RATE_BURST: '1000000',
-      ...engine.env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitReady(port, child);
-  return { port, child };
-}
 
 /** Two namespaces (100 and 10 Pods over 10 ServiceAccounts), a reader's Role, and its token. */
 async function seed(port: number): Promise<string> {
@@ -238,40 +144,34 @@ const BARE_TYPE_DEFS = /* GraphQL */ `
 `;
 
 /** The bare server's process: it gets the Pods (and their accounts) Keyway served, and serves them. */
-async function serveBare(): Promise<void> {
-  const { pods, accounts } = await new Promise<{ pods: Record<string, any[]>; accounts: Record<string, any> }>(
-    (resolve) => process.once('message', (m) => resolve(m as never)),
-  );
-  const accountsByKey = new Map(Object.entries(accounts));
-  const yoga = createYoga({
-    schema: createSchema({
-      typeDefs: BARE_TYPE_DEFS,
-      resolvers: {
-        Query: {
-          pods: (_: unknown, args: { namespace: string; first?: number }) => {
-            const all = pods[args.namespace] ?? [];
-            const page = all.slice(0, args.first ?? 100);
-            return {
-              totalCount: all.length,
-              pageInfo: { hasNextPage: page.length < all.length, endCursor: page.at(-1)?.cursor ?? null },
-              edges: page.map((p) => ({ cursor: p.cursor, node: p })),
-            };
+function serveBare(): Promise<void> {
+  return serveForked(({ pods, accounts }: { pods: Record<string, any[]>; accounts: Record<string, any> }) => {
+    const accountsByKey = new Map(Object.entries(accounts));
+    return createYoga({
+      schema: createSchema({
+        typeDefs: BARE_TYPE_DEFS,
+        resolvers: {
+          Query: {
+            pods: (_: unknown, args: { namespace: string; first?: number }) => {
+              const all = pods[args.namespace] ?? [];
+              const page = all.slice(0, args.first ?? 100);
+              return {
+                totalCount: all.length,
+                pageInfo: { hasNextPage: page.length < all.length, endCursor: page.at(-1)?.cursor ?? null },
+                edges: page.map((p) => ({ cursor: p.cursor, node: p })),
+              };
+            },
+          },
+          Pod: {
+            serviceAccount: (pod: any) =>
+              accountsByKey.get(`${pod.metadata.namespace}/${pod.spec.serviceAccountName}`) ?? null,
           },
         },
-        Pod: {
-          serviceAccount: (pod: any) =>
-            accountsByKey.get(`${pod.metadata.namespace}/${pod.spec.serviceAccountName}`) ?? null,
-        },
-      },
-    }),
-    logging: false,
-    graphiql: false,
+      }),
+      logging: false,
+      graphiql: false,
+    });
   });
-  const http = createServer(yoga);
-  http.listen(0, '127.0.0.1', () => process.send!({ port: (http.address() as { port: number }).port }));
-  process.on('message', (m) => m === 'exit' && process.exit(0));
-  // the benchmark failed or was stopped: do not outlive it
-  process.on('disconnect', () => process.exit(0));
 }
 
 async function startBare(keywayPort: number, token: string): Promise<{ port: number; child: ChildProcess }> {
@@ -282,15 +182,7 @@ async function startBare(keywayPort: number, token: string): Promise<{ port: num
     pods[ns] = data.pods.edges.map((e) => ({ cursor: e.cursor, ...e.node, serviceAccount: undefined }));
     for (const e of data.pods.edges) accounts[`${ns}/${e.node.spec.serviceAccountName}`] = e.node.serviceAccount;
   }
-  const child = fork(SELF, ['bare'], {
-    execArgv: process.execArgv,
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: 'inherit',
-  });
-  const ready = new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as never)));
-  child.send({ pods, accounts });
-  const { port } = await ready;
-  return { port, child };
+  return fork(SELF, 'bare', { pods, accounts });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,8 +213,6 @@ async function sameAnswer(keyway: number, bare: number, token: string, ns: strin
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 interface ReadResult {
   engine: string;
   request: string;
@@ -333,7 +223,7 @@ interface ReadResult {
 }
 
 async function readsOn(engine: Engine): Promise<ReadResult[]> {
-  const keyway = await startKeyway(engine);
+  const keyway = await startKeyway(engine, ADMIN);
   let bare: { port: number; child: ChildProcess } | undefined;
   try {
     const token = await seed(keyway.port);
@@ -369,10 +259,7 @@ async function readsOn(engine: Engine): Promise<ReadResult[]> {
     }
     return out;
   } finally {
-    if (bare) {
-      bare.child.send('exit');
-      await new Promise((resolve) => bare!.child.once('exit', resolve));
-    }
+    if (bare) await stopForked(bare.child);
     await stop(keyway.child);
   }
 }
@@ -468,7 +355,7 @@ interface MemoryResult {
 }
 
 async function memoryOn(engine: Engine): Promise<MemoryResult> {
-  const child = fork(SELF, ['memory', engine.name, engine.env.KEYWAY_DATA_DIR, engine.env.DATABASE_URL ?? ''], {
+  const child = forkProcess(SELF, ['memory', engine.name, engine.env.KEYWAY_DATA_DIR, engine.env.DATABASE_URL ?? ''], {
     execArgv: [...process.execArgv, '--expose-gc', '--max-old-space-size=8192'],
     stdio: 'inherit',
   });
@@ -516,10 +403,7 @@ async function main(): Promise<void> {
     `≥ ${r.target}×`,
     r.ratio >= r.target ? 'met' : 'NOT met',
   ]);
-  const head = ['engine', 'request', 'keyway req/s', 'bare yoga req/s', 'ratio', 'target', ''];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  console.log([line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
+  console.log(grid(['engine', 'request', 'keyway req/s', 'bare yoga req/s', 'ratio', 'target', ''], rows));
   console.log();
   for (const m of memory) {
     console.log(

@@ -15,11 +15,28 @@
  * change it saw, so a missed signal costs latency, never a change. A slow poll covers lost
  * connections. `apply` is synchronous and must be quick (update an index, enqueue a key); slow work
  * belongs on a controller's queue.
+ *
+ * Order. Writers do not wait for each other (store/store.ts), so a change may commit before one
+ * with a lower resourceVersion, and some numbers are drawn and never used (a create that finds
+ * its name taken, a transaction rolled back). The follower still hands changes out in
+ * resourceVersion order with none skipped: it passes a missing number only once it is sure that
+ * number will never appear. The proof rests on one rule of the writers: a transaction has its id
+ * before it draws a resourceVersion. Say a read sees N and not some M < N. M was drawn before N,
+ * and N's transaction had ended before the read, so M's transaction had its id then: it had ended
+ * (M, never written, will never be) or it was running. Every transaction running at the read has
+ * ended before `pg_stat_activity` is asked next, or it is listed there with its id (a snapshot's
+ * own list leaves out those given an id since the newest one ended). So once every listed one has
+ * ended, M is final: a new read shows it, or it never comes. Until then the follower holds at M
+ * (`fence`). A consumer loaded from a snapshot is likewise given, once every transaction that may
+ * have been running at that snapshot has ended, the changes written below its head by
+ * transactions from the snapshot's `xmin` on that it did not see (`late`): no later change can
+ * have touched the same object first, as a second writer of an object waits for the first one's
+ * row lock.
  */
 import type { Kind } from '../apis/kinds.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { CHANGES_CHANNEL, type Change, type ObjectStore, type StoreReader } from '../store/store.js';
+import { CHANGES_CHANNEL, endedBy, type Change, type ObjectStore, type StoreReader } from '../store/store.js';
 
 /** How long a request waits at most for changes announced to this replica to be read. */
 const FRESH_WAIT_MS = 1000;
@@ -50,6 +67,12 @@ interface Registered {
 
 const BATCH = 500;
 
+/** How soon a follower held at a missing resourceVersion reads again (an abort sends no NOTIFY). */
+const FENCE_RECHECK_MS = 2;
+
+/** How long loading waits for the transactions its snapshot saw running before it gives up. */
+const SETTLE_TIMEOUT_MS = 30_000;
+
 export class ChangeFollower {
   private last = 0;
   /** The newest resourceVersion a NOTIFY announced (it may not be read yet). */
@@ -68,6 +91,12 @@ export class ChangeFollower {
   relists = 0;
   /** When reading the log last failed, while it has not succeeded since (the database is away). */
   private failingSince: Date | null = null;
+  /**
+   * Held at a missing resourceVersion: every one at or below `below` is final once the
+   * transactions in `running` have ended.
+   */
+  private fence: { below: number; running: bigint[] } | null = null;
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -123,21 +152,25 @@ export class ChangeFollower {
       this.releaseHearers();
       void this.poll();
     });
-    this.started = true;
+    // Nothing is read from the log until the load is done: a change dispatched meanwhile would
+    // go to state the load then replaces.
     this.last = await this.load(this.informers);
     const failed = this.informers.find((r) => r.relist);
     if (failed) {
       await this.stop();
       throw new Error(`cannot start: ${failed.informer.name}: ${failed.relist}`);
     }
+    this.started = true;
     this.announced = Math.max(this.announced, this.last);
     this.timer = setInterval(() => void this.poll(), this.pollIntervalMs);
     this.timer.unref();
+    void this.poll();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.recheck);
     await this.unlisten?.().catch((err: unknown) => this.log.warn({ err }, 'unlisten failed'));
     await this.running;
     for (const w of this.waiters) w.resolve();
@@ -179,14 +212,15 @@ export class ChangeFollower {
 
   /**
    * A transaction of this replica committed these changes. When they are the very next ones
-   * (nothing unread before them), they are handed to the consumers at once, without reading the
-   * log back; otherwise this waits for a read that reaches them. Either way, on return every
-   * consumer has seen them.
+   * and consecutive (no number before or among them that another transaction may hold), they are
+   * handed to the consumers at once, without reading the log back; otherwise this waits for a read
+   * that reaches them. Either way, on return every consumer has seen them.
    */
   committed(changes: Change[]): Promise<void> | undefined {
     const last = changes.at(-1)!.resourceVersion;
     if (last <= this.last) return undefined;
-    if (!this.running && !this.stopped && changes[0].resourceVersion === this.last + 1) {
+    // consecutive from `last`: a number between two of them could be another transaction's
+    if (!this.running && !this.stopped && changes.every((c, i) => c.resourceVersion === this.last + 1 + i)) {
       for (const change of changes) this.dispatch(change);
       this.release();
       if (this.informers.some((r) => r.relist)) void this.poll();
@@ -262,11 +296,14 @@ export class ChangeFollower {
 
   /**
    * Loads consumers from one snapshot; returns its head. Called at start with every consumer and
-   * for a relist with those set aside (which then catch up to the follower's position).
+   * for a relist with those set aside (which then catch up to the follower's position). Changes
+   * below the head that transactions still running at the snapshot write are given to the loaded
+   * consumers once those have ended (see Order above).
    */
   private async load(targets: Registered[]): Promise<number> {
-    return this.store.snapshot(async (reader) => {
-      const head = await reader.head();
+    const { head, xmin, seen } = await this.store.snapshot(async (reader) => {
+      const { head, snapshot } = await reader.position();
+      const seen = await reader.writtenSince(snapshot.xmin, head);
       for (const r of targets) {
         try {
           await r.informer.load(reader);
@@ -277,8 +314,34 @@ export class ChangeFollower {
           this.log.error({ err, informer: r.informer.name }, 'loading an informer failed; it will be relisted');
         }
       }
-      return head;
+      return { head, xmin: snapshot.xmin, seen };
     });
+    // what was running at the snapshot has ended by now or is running now
+    const running = await this.store.read.running();
+    if (running.length) await this.settle(running);
+    const late = (await this.store.read.changesSince(xmin, head)).filter((c) => !seen.has(c.resourceVersion));
+    for (const change of late) {
+      for (const r of targets) {
+        if (r.relist || (r.kinds && !r.kinds.has(change.kind))) continue;
+        try {
+          r.informer.apply(change);
+        } catch (err) {
+          r.relist = `apply of resourceVersion ${change.resourceVersion} failed: ${(err as Error).message}`;
+        }
+      }
+    }
+    return head;
+  }
+
+  /** Resolves once every one of these transactions has ended. */
+  private async settle(running: bigint[]): Promise<void> {
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    for (;;) {
+      const now = await this.store.read.now();
+      if (running.every((xid) => endedBy(xid, now))) return;
+      if (Date.now() > deadline) throw new Error(`transactions ${running.join(', ')} still running after loading`);
+      await new Promise((resolve) => setTimeout(resolve, FENCE_RECHECK_MS));
+    }
   }
 
   /** Relists the consumers set aside: a fresh snapshot, then the changes between it and `last`. */
@@ -307,20 +370,65 @@ export class ChangeFollower {
     else this.log.info({ informers: targets.map((r) => r.informer.name) }, 'relisted');
   }
 
+  /**
+   * Reads what came after `last` and hands it out in order, holding at a missing resourceVersion
+   * until it is final (see Order above).
+   */
   private async drain(): Promise<void> {
     for (;;) {
-      const batch = await this.store.read.changesAfter(this.last, BATCH);
+      const { changes: batch, snapshot } = await this.store.read.follow(this.last, BATCH);
       if (batch.length && batch[0].resourceVersion > this.last + 1 && (await this.store.read.horizon()) > this.last) {
         // retention removed changes this follower never read: relist everything from now
         this.log.warn({ last: this.last }, 'fell behind the retained change log; relisting every informer');
         for (const r of this.informers) r.relist = 'fell behind the retained change log';
+        this.fence = null;
         this.last = Math.max(this.last, await this.relistAll());
         continue;
       }
-      for (const change of batch) if (change.resourceVersion > this.last) this.dispatch(change);
+      const newest = batch.length ? batch[batch.length - 1].resourceVersion : this.last;
+      // every missing resourceVersion at or below `final` will never appear
+      let final = 0;
+      if (this.fence?.running.every((xid) => endedBy(xid, snapshot))) {
+        final = this.fence.below;
+        this.fence = null;
+      }
+      const held = this.dispatchUpTo(batch, final);
       this.release();
+      if (held) {
+        if (!this.fence) {
+          const running = await this.store.read.running();
+          this.fence = { below: newest, running };
+          // nothing running now: what was running at the read has ended; read again at once
+          if (!running.length) continue;
+        }
+        this.hold();
+        return;
+      }
       if (batch.length < BATCH) return;
     }
+  }
+
+  /**
+   * Dispatches the batch's changes in order while nothing unseen but final lies before them;
+   * returns whether it stopped at a missing resourceVersion above `final`.
+   */
+  private dispatchUpTo(batch: Change[], final: number): boolean {
+    for (const change of batch) {
+      if (change.resourceVersion <= this.last) continue;
+      if (change.resourceVersion !== this.last + 1 && change.resourceVersion - 1 > final) return true;
+      this.dispatch(change);
+    }
+    return false;
+  }
+
+  /** Held at a missing resourceVersion: reads again soon (a rollback sends no NOTIFY). */
+  private hold(): void {
+    if (this.recheck || this.stopped) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      void this.poll();
+    }, FENCE_RECHECK_MS);
+    this.recheck.unref();
   }
 
   /** Every consumer from a fresh snapshot; the snapshot's head. */

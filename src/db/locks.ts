@@ -5,8 +5,7 @@
 export const LOCKS = {
   /** One migrator at a time per database (session). */
   migration: 4_242_001,
-  /** Writers, so resourceVersions commit in order (transaction). */
-  writes: 4_242_002,
+  // 4_242_002 was the writers' lock, before they drew resourceVersions without one: never reuse it.
   /** Signing-key changes (transaction). */
   signingKeys: 4_242_003,
   /** The replica that runs the cleanup controllers (session, on a connection of its own). */

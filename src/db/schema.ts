@@ -64,8 +64,14 @@ export const changes = pgTable(
     uid: uuid('uid').notNull(),
     object: jsonb('object').$type<Record<string, unknown>>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    /**
+     * The transaction that wrote the change (its top-level xid): a follower whose snapshot caught
+     * that transaction still running reads its changes by it once it has ended (see
+     * changelog/follower.ts). Null on changes written before writers stopped taking a global lock.
+     */
+    xid: bigint('xid', { mode: 'bigint' }).default(sql`(pg_current_xact_id()::text)::bigint`),
   },
-  (t) => [index('changes_kind_idx').on(t.kind, t.resourceVersion)],
+  (t) => [index('changes_kind_idx').on(t.kind, t.resourceVersion), index('changes_xid_idx').on(t.xid)],
 );
 
 /**

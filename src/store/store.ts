@@ -3,10 +3,12 @@
  * the next resourceVersion, writes the object and its change-log row in the same transaction,
  * and signals `pg_notify` so followers (controllers, caches, other replicas) wake up.
  *
- * Writes take a transaction-scoped advisory lock before drawing a resourceVersion, so commits
- * happen in resourceVersion order: a follower that has seen N has seen everything below N.
+ * Writers do not wait for each other: each draws its resourceVersions from one sequence and commits
+ * when it is done, so commits may come out of resourceVersion order. Each writer has its
+ * transaction id before it draws, which is what lets a follower tell a change still being written
+ * from a number drawn and never used (see `Snapshot` and changelog/follower.ts).
  */
-import { and, asc, eq, gt, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { KubeObject, ObjectMeta } from '../apis/meta.js';
 import { formatTime } from '../apis/meta.js';
@@ -15,7 +17,6 @@ import { rows, type Database, type Executor } from '../db/client.js';
 import { changelogState, changes, objects } from '../db/schema.js';
 import type { Selector } from '../labels/selector.js';
 import { isStorable } from '../validation/storage.js';
-import { LOCKS } from '../db/locks.js';
 import { StorageTransformer } from '../encryption/transformer.js';
 import type { TransactionAudit } from '../audit/recorder.js';
 import { appendAuditEvents } from './audit.js';
@@ -32,6 +33,35 @@ export interface Change {
   name: string;
   uid: string;
   object: KubeObject;
+}
+
+/**
+ * Which transactions a read could not see (PostgreSQL's `pg_snapshot`): every transaction below
+ * `xmin` had ended, `xip` were running, every one from `xmax` on had not begun.
+ */
+export interface Snapshot {
+  xmin: bigint;
+  xmax: bigint;
+  xip: bigint[];
+}
+
+function parseSnapshot(text: string): Snapshot {
+  const [xmin, xmax, xip] = text.split(':');
+  return { xmin: BigInt(xmin), xmax: BigInt(xmax), xip: xip ? xip.split(',').map(BigInt) : [] };
+}
+
+/**
+ * Whether a transaction running before `later` was taken had ended by then. One from `xmax` on may
+ * still be running (see `StoreReader.running`).
+ */
+export function endedBy(xid: bigint, later: Snapshot): boolean {
+  return xid < later.xmin || (xid < later.xmax && !later.xip.includes(xid));
+}
+
+/** A 32-bit transaction id (as `pg_stat_activity` shows it) as the full id nearest `near`. */
+function fullXid(xid32: bigint, near: bigint): bigint {
+  const diff = (xid32 - (near & 0xffffffffn) + 0x100000000n) % 0x100000000n;
+  return diff < 0x80000000n ? near + diff : near - (0x100000000n - diff);
 }
 
 export interface ObjectKey {
@@ -64,6 +94,9 @@ export interface ListPage<T> {
 }
 
 type Row = typeof objects.$inferSelect;
+
+/** A change-log row's columns for `ChangeRow` (renamed: an output column named as the table's would sort as text). */
+const CHANGE_COLUMNS = sql.raw('resource_version::text as rv, type, kind, namespace, name, uid, object::text as body');
 
 /** A JSON value as a jsonb parameter: maps may be null-prototype, which drizzle's mapping cannot take. */
 function jsonb(value: unknown): SQL {
@@ -345,35 +378,124 @@ export class StoreReader {
 
   /** Change-log rows after `resourceVersion`, oldest first. */
   async changesAfter(resourceVersion: number, limit: number): Promise<Change[]> {
-    const found = await this.exec
-      .select()
-      .from(changes)
-      .where(gt(changes.resourceVersion, resourceVersion))
-      .orderBy(asc(changes.resourceVersion))
-      .limit(limit);
-    return found.map((row) => ({
-      resourceVersion: Number(row.resourceVersion),
+    const found = await rows<ChangeRow>(
+      this.exec,
+      sql`select ${CHANGE_COLUMNS} from ${changes}
+          where resource_version > ${resourceVersion} order by resource_version limit ${limit}`,
+    );
+    return found.map((row) => this.change(row));
+  }
+
+  /**
+   * Change-log rows after `resourceVersion`, oldest first, and the snapshot they were read in
+   * (one statement, so the rows are exactly what that snapshot shows).
+   */
+  async follow(resourceVersion: number, limit: number): Promise<{ changes: Change[]; snapshot: Snapshot }> {
+    const found = await rows<ChangeRow & { snapshot: string }>(
+      this.exec,
+      sql`select s.snapshot, c.* from (select pg_current_snapshot()::text as snapshot) s
+          left join lateral (
+            select ${CHANGE_COLUMNS} from ${changes}
+            where resource_version > ${resourceVersion} order by resource_version limit ${limit}
+          ) c on true`,
+    );
+    const snapshot = parseSnapshot(found[0].snapshot);
+    return { changes: found.filter((row) => row.rv !== null).map((row) => this.change(row)), snapshot };
+  }
+
+  /** The newest resourceVersion in the change log, and the snapshot it was read in. */
+  async position(): Promise<{ head: number; snapshot: Snapshot }> {
+    const [row] = await rows<{ head: string; snapshot: string }>(
+      this.exec,
+      sql`select coalesce(max(resource_version), 0)::text as head, pg_current_snapshot()::text as snapshot
+          from ${changes}`,
+    );
+    return { head: Number(row.head), snapshot: parseSnapshot(row.snapshot) };
+  }
+
+  /** The snapshot a statement now gets. */
+  async now(): Promise<Snapshot> {
+    const [row] = await rows<{ snapshot: string }>(this.exec, sql`select pg_current_snapshot()::text as snapshot`);
+    return parseSnapshot(row.snapshot);
+  }
+
+  /**
+   * The transactions with an id running now on this database (`pg_stat_activity`), as full
+   * (epoch-extended) ids. A snapshot cannot say this: its `xmax` is one past the newest transaction
+   * to have ended, so a transaction given its id since is running and in no snapshot's list.
+   */
+  async running(): Promise<bigint[]> {
+    const found = await rows<{ snapshot: string; xid: string | null }>(
+      this.exec,
+      sql`select s.snapshot, a.xid from (select pg_current_snapshot()::text as snapshot) s
+          left join lateral (
+            select backend_xid::text as xid from pg_stat_activity
+            where datname = current_database() and backend_xid is not null
+          ) a on true`,
+    );
+    const { xmax } = parseSnapshot(found[0].snapshot);
+    return found.filter((row) => row.xid !== null).map((row) => fullXid(BigInt(row.xid!), xmax));
+  }
+
+  /** The resourceVersions at or below `upTo` written by transactions from `xmin` on. */
+  async writtenSince(xmin: bigint, upTo: number): Promise<Set<number>> {
+    const found = await rows<{ rv: string }>(
+      this.exec,
+      sql`select resource_version::text as rv from ${changes}
+          where xid >= ${xmin.toString()}::bigint and resource_version <= ${upTo}`,
+    );
+    return new Set(found.map((row) => Number(row.rv)));
+  }
+
+  /** The changes at or below `upTo` written by transactions from `xmin` on, oldest first. */
+  async changesSince(xmin: bigint, upTo: number): Promise<Change[]> {
+    const found = await rows<ChangeRow>(
+      this.exec,
+      sql`select ${CHANGE_COLUMNS} from ${changes}
+          where xid >= ${xmin.toString()}::bigint and resource_version <= ${upTo} order by resource_version`,
+    );
+    return found.map((row) => this.change(row));
+  }
+
+  private change(row: ChangeRow): Change {
+    return {
+      resourceVersion: Number(row.rv),
       type: row.type,
       kind: row.kind as Kind,
       namespace: row.namespace,
       name: row.name,
       uid: row.uid,
-      object: this.transformer.fromStorage(row.object as unknown as KubeObject),
-    }));
+      object: this.transformer.fromStorage(JSON.parse(row.body) as KubeObject),
+    };
   }
+}
+
+/** A change-log row as raw SQL returns it (the object as text: parsed here, faster than jsonb decoding). */
+interface ChangeRow {
+  rv: string;
+  type: ChangeType;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  body: string;
 }
 
 /** Writes, each recorded in the change log. Only ObjectStore.transaction makes one. */
 export class StoreTransaction extends StoreReader {
-  private locked = false;
+  private begun = false;
   /** What this transaction wrote, in order (delivered to this replica's follower on commit). */
   readonly written: Change[] = [];
 
-  /** Serialises writers, so resourceVersions commit in order; taken at the first write. */
-  private async lock(): Promise<void> {
-    if (this.locked) return;
-    await this.exec.execute(sql`select pg_advisory_xact_lock(${LOCKS.writes})`);
-    this.locked = true;
+  /**
+   * Gives the transaction its id before it draws its first resourceVersion: from then until it
+   * ends, every snapshot lists it as running, so a follower that sees a resourceVersion missing
+   * knows whether it may still come (see changelog/follower.ts).
+   */
+  private async begin(): Promise<void> {
+    if (this.begun) return;
+    await this.exec.execute(sql`select pg_current_xact_id()`);
+    this.begun = true;
   }
 
   /** Appends the change-log row (the object as stored: `sealed`) and signals it, in one statement. */
@@ -405,7 +527,7 @@ export class StoreTransaction extends StoreReader {
 
   /** Inserts a new object; returns null (and writes nothing) if the key is taken. */
   async create<T extends KubeObject>(obj: T): Promise<T | null> {
-    await this.lock();
+    await this.begin();
     const sealed = this.transformer.toStorage(obj);
     const inserted = await this.exec
       .insert(objects)
@@ -420,7 +542,7 @@ export class StoreTransaction extends StoreReader {
 
   /** Replaces a stored object (the caller holds its row lock and checked preconditions). */
   async update<T extends KubeObject>(obj: T): Promise<T> {
-    await this.lock();
+    await this.begin();
     const sealed = this.transformer.toStorage(obj);
     const row = toRow(sealed, 0);
     const [updated] = await this.exec
@@ -435,7 +557,7 @@ export class StoreTransaction extends StoreReader {
 
   /** Removes a stored object; returns its last state with the deletion's resourceVersion. */
   async delete<T extends KubeObject>(obj: T): Promise<T> {
-    await this.lock();
+    await this.begin();
     const [deleted] = await rows<{ rv: string }>(
       this.exec,
       sql`with gone as (

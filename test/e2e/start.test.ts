@@ -10,6 +10,25 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gqlOver, runToExit, startKeyway, type KeywayProcess } from '../helpers/process.js';
 import { withEmptyDatabase } from '../helpers/emptyDatabase.js';
+import postgres from 'postgres';
+
+/** The follower's and the pool's metrics of a running replica (what a failure needs to be read). */
+async function metricsOf(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => /^keyway_(changelog|informer|database)/.test(line))
+    .join('\n');
+}
+
+async function withDatabase<T>(url: URL, fn: (db: postgres.Sql) => Promise<T>): Promise<T> {
+  const db = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
 
 const start = startKeyway;
 const stop = (r: KeywayProcess) => r.stop();
@@ -69,13 +88,43 @@ describe('npm start', () => {
         // first; the other hears of them through the change log, moments later
         for (const r of [a, b]) {
           const ask = () =>
-            gql(r.port, token, '{ namespaces { totalCount } serviceAccounts(namespace: "default") { totalCount } }');
+            gql(
+              r.port,
+              token,
+              `{ namespaces { totalCount edges { node { metadata { name resourceVersion } } } }
+                 serviceAccounts(namespace: "default") { totalCount } }`,
+            );
           let data = await ask();
-          for (let i = 0; i < 50 && data.data?.namespaces?.totalCount !== 4; i++) {
+          for (let i = 0; i < 100 && data.data?.namespaces?.totalCount !== 4; i++) {
             await new Promise((resolve) => setTimeout(resolve, 100));
             data = await ask();
           }
-          expect(data.data).toEqual({ namespaces: { totalCount: 4 }, serviceAccounts: { totalCount: 1 } });
+          // on failure, say what this replica holds, what the database holds, and what it logged
+          const stored =
+            data.data?.namespaces?.totalCount === 4
+              ? ''
+              : [
+                  JSON.stringify(data.data?.namespaces),
+                  JSON.stringify(
+                    await withDatabase(
+                      url,
+                      (db) => db`select name, resource_version from objects where kind = 'Namespace'`,
+                    ),
+                  ),
+                  JSON.stringify(
+                    await withDatabase(
+                      url,
+                      (db) => db`select resource_version, kind, name, xid from changes order by 1`,
+                    ),
+                  ),
+                  await metricsOf(r.port),
+                  r.output(),
+                ].join('\n');
+          expect({ ...data.data, log: stored }).toMatchObject({
+            namespaces: { totalCount: 4 },
+            serviceAccounts: { totalCount: 1 },
+            log: '',
+          });
         }
         await stop(a);
         await stop(b);
