@@ -2,7 +2,6 @@
  * The HTTP surface: GraphQL (with GraphiQL for browsers), health and readiness. Each concern is
  * a yoga plugin in one ordered list; there is no listen() here, so tests call `yoga.fetch`.
  */
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -236,7 +235,8 @@ export function createServer(deps: ServerDeps): KeywayServer {
     healthCheckEndpoint: '/healthz',
     landingPage: false,
     logging: false,
-    renderGraphiQL,
+    // GraphiQL's bundle is loaded on its first page, not at start (importing it costs ~0.4 s)
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     graphiql: {
       title: 'Keyway',
       defaultQuery: DEFAULT_QUERY,

@@ -1,7 +1,7 @@
 /**
  * The one place objects are stored. Every write goes through a StoreTransaction, which gives it
- * the next resourceVersion, writes the object and its change-log row in the same transaction,
- * and signals `pg_notify` so followers (controllers, caches, other replicas) wake up.
+ * the next resourceVersion and writes the object and its change-log row in the same transaction;
+ * after the commit a `pg_notify` wakes followers (controllers, caches, other replicas) up.
  *
  * Writers do not wait for each other: each draws its resourceVersions from one sequence and commits
  * when it is done, so commits may come out of resourceVersion order. Each writer has its
@@ -498,7 +498,7 @@ export class StoreTransaction extends StoreReader {
     this.begun = true;
   }
 
-  /** Appends the change-log row (the object as stored: `sealed`) and signals it, in one statement. */
+  /** Appends the change-log row (the object as stored: `sealed`). */
   private async record(type: ChangeType, object: KubeObject, sealed: KubeObject): Promise<void> {
     const rv = Number(object.metadata.resourceVersion);
     const change: Change = {
@@ -511,13 +511,9 @@ export class StoreTransaction extends StoreReader {
       object,
     };
     await this.exec.execute(sql`
-      with logged as (
-        insert into ${changes} (resource_version, type, kind, namespace, name, uid, object)
-        values (${rv}, ${type}, ${change.kind}, ${change.namespace}, ${change.name}, ${change.uid},
-                ${JSON.stringify(this.stamp(sealed, rv))}::jsonb)
-        returning resource_version
-      )
-      select pg_notify(${CHANGES_CHANNEL}, resource_version::text) from logged`);
+      insert into ${changes} (resource_version, type, kind, namespace, name, uid, object)
+      values (${rv}, ${type}, ${change.kind}, ${change.namespace}, ${change.name}, ${change.uid},
+              ${JSON.stringify(this.stamp(sealed, rv))}::jsonb)`);
     this.written.push(change);
   }
 
@@ -586,6 +582,10 @@ export function isRetryable(err: unknown): boolean {
 export class ObjectStore {
   readonly read: StoreReader;
   private readonly db: Executor;
+  /** The newest resourceVersion committed here and to be announced, the newest announced, the NOTIFY in flight. */
+  private toAnnounce = 0;
+  private announced = 0;
+  private announcing: Promise<void> | null = null;
 
   constructor(
     private readonly database: Database,
@@ -629,12 +629,42 @@ export class ObjectStore {
           return out;
         });
         audit?.committed();
-        if (written.length) this.database.wrote(written.length);
+        if (written.length) {
+          this.database.wrote(written.length);
+          this.announce(written[written.length - 1].resourceVersion);
+        }
         return { result, written };
       } catch (err) {
         if (attempt >= 3 || !isRetryable(err)) throw err;
       }
     }
+  }
+
+  /**
+   * Wakes every replica's follower (NOTIFY) for the changes up to `resourceVersion`, after their
+   * commit. Not in the writing transaction: PostgreSQL serialises the commits of transactions that
+   * NOTIFY on one database-wide lock held through their WAL flush, which capped writes at a few
+   * hundred a second. One NOTIFY at a time, each for the newest change committed so far, in a
+   * statement that does not wait for its WAL flush (it is only a wake-up: followers also poll).
+   */
+  private announce(resourceVersion: number): void {
+    if (resourceVersion > this.toAnnounce) this.toAnnounce = resourceVersion;
+    if (this.announcing) return;
+    this.announcing = (async () => {
+      while (this.announced < this.toAnnounce) {
+        const rv = this.toAnnounce;
+        try {
+          await this.db.execute(
+            sql`select set_config('synchronous_commit', 'off', true), pg_notify(${CHANGES_CHANNEL}, ${String(rv)})`,
+          );
+        } catch {
+          return; // the database is away: the next commit announces again, followers poll meanwhile
+        }
+        this.announced = rv;
+      }
+    })().finally(() => {
+      this.announcing = null;
+    });
   }
 
   /**
