@@ -481,6 +481,19 @@ interface ChangeRow {
   body: string;
 }
 
+/** The change a write of `object` (stamped with its resourceVersion) makes. */
+function changeOf(type: ChangeType, object: KubeObject): Change {
+  return {
+    resourceVersion: Number(object.metadata.resourceVersion),
+    type,
+    kind: object.kind as Kind,
+    namespace: object.metadata.namespace ?? '',
+    name: object.metadata.name,
+    uid: object.metadata.uid,
+    object,
+  };
+}
+
 /** Writes, each recorded in the change log. Only ObjectStore.transaction makes one. */
 export class StoreTransaction extends StoreReader {
   private begun = false;
@@ -500,16 +513,8 @@ export class StoreTransaction extends StoreReader {
 
   /** Appends the change-log row (the object as stored: `sealed`). */
   private async record(type: ChangeType, object: KubeObject, sealed: KubeObject): Promise<void> {
-    const rv = Number(object.metadata.resourceVersion);
-    const change: Change = {
-      resourceVersion: rv,
-      type,
-      kind: object.kind as Kind,
-      namespace: object.metadata.namespace ?? '',
-      name: object.metadata.name,
-      uid: object.metadata.uid,
-      object,
-    };
+    const change = changeOf(type, object);
+    const rv = change.resourceVersion;
     await this.exec.execute(sql`
       insert into ${changes} (resource_version, type, kind, namespace, name, uid, object)
       values (${rv}, ${type}, ${change.kind}, ${change.namespace}, ${change.name}, ${change.uid},
@@ -523,16 +528,38 @@ export class StoreTransaction extends StoreReader {
 
   /** Inserts a new object; returns null (and writes nothing) if the key is taken. */
   async create<T extends KubeObject>(obj: T): Promise<T | null> {
-    await this.begin();
     const sealed = this.transformer.toStorage(obj);
-    const inserted = await this.exec
-      .insert(objects)
-      .values({ ...toRow(sealed, 0), resourceVersion: sql`nextval('resource_version_seq')` })
-      .onConflictDoNothing({ target: [objects.kind, objects.namespace, objects.name] })
-      .returning({ rv: objects.resourceVersion });
+    const row = toRow(sealed, 0);
+    const at = (date: Date | null) => (date ? sql`${date.toISOString()}::timestamptz` : sql`null`);
+    // One statement (every statement is a round trip, and on this path they are most of a write's
+    // cost): the transaction's id first (`xid` is read before the row that draws the
+    // resourceVersion is made: the writers' rule), then the object, then its change-log row.
+    const inserted = await rows<{ rv: string }>(
+      this.exec,
+      sql`with xid as materialized (select pg_current_xact_id() as id),
+          added as (
+            insert into ${objects} (kind, namespace, name, uid, resource_version, generation,
+                                    creation_timestamp, deletion_timestamp, labels, annotations, body)
+            select ${row.kind}, ${row.namespace}, ${row.name}, ${row.uid}, nextval('resource_version_seq'),
+                   ${row.generation}, ${at(row.creationTimestamp)}, ${at(row.deletionTimestamp)},
+                   ${row.labels}, ${row.annotations}, ${row.body}
+            from xid
+            on conflict (kind, namespace, name) do nothing
+            returning resource_version
+          ),
+          logged as (
+            insert into ${changes} (resource_version, type, kind, namespace, name, uid, object)
+            select resource_version, 'ADDED', ${row.kind}, ${row.namespace}, ${row.name}, ${row.uid},
+                   jsonb_set(${JSON.stringify(sealed)}::jsonb, '{metadata,resourceVersion}',
+                             to_jsonb(resource_version::text))
+            from added
+          )
+          select resource_version::text as rv from added`,
+    );
+    this.begun = true;
     if (inserted.length === 0) return null;
     const stored = this.stamp(obj, Number(inserted[0].rv));
-    await this.record('ADDED', stored, sealed);
+    this.written.push(changeOf('ADDED', stored));
     return stored;
   }
 
