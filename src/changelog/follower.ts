@@ -67,8 +67,12 @@ interface Registered {
 
 const BATCH = 500;
 
-/** How soon a follower held at a missing resourceVersion reads again (an abort sends no NOTIFY). */
+/**
+ * How soon a follower held at a missing resourceVersion reads again (an abort sends no NOTIFY):
+ * 2 ms, doubled while the same transactions keep it held (a long write, an open session), to 200 ms.
+ */
 const FENCE_RECHECK_MS = 2;
+const FENCE_RECHECK_MAX_MS = 200;
 
 /** How long loading waits for the transactions its snapshot saw running before it gives up. */
 const SETTLE_TIMEOUT_MS = 30_000;
@@ -97,6 +101,8 @@ export class ChangeFollower {
    */
   private fence: { below: number; running: bigint[] } | null = null;
   private recheck: NodeJS.Timeout | undefined;
+  /** The wait before the next read while held by the same fence. */
+  private recheckMs = FENCE_RECHECK_MS;
 
   constructor(
     private readonly store: ObjectStore,
@@ -320,27 +326,19 @@ export class ChangeFollower {
     const running = await this.store.read.running();
     if (running.length) await this.settle(running);
     const late = (await this.store.read.changesSince(xmin, head)).filter((c) => !seen.has(c.resourceVersion));
-    for (const change of late) {
-      for (const r of targets) {
-        if (r.relist || (r.kinds && !r.kinds.has(change.kind))) continue;
-        try {
-          r.informer.apply(change);
-        } catch (err) {
-          r.relist = `apply of resourceVersion ${change.resourceVersion} failed: ${(err as Error).message}`;
-        }
-      }
-    }
+    // below the head, which `applyTo` would take for already loaded
+    for (const change of late) for (const r of targets) this.applyOrRelist(r, change);
     return head;
   }
 
   /** Resolves once every one of these transactions has ended. */
   private async settle(running: bigint[]): Promise<void> {
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    for (;;) {
+    for (let wait = FENCE_RECHECK_MS; ; wait = Math.min(wait * 2, FENCE_RECHECK_MAX_MS)) {
       const now = await this.store.read.now();
       if (running.every((xid) => endedBy(xid, now))) return;
       if (Date.now() > deadline) throw new Error(`transactions ${running.join(', ')} still running after loading`);
-      await new Promise((resolve) => setTimeout(resolve, FENCE_RECHECK_MS));
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
@@ -391,6 +389,7 @@ export class ChangeFollower {
       if (this.fence?.running.every((xid) => endedBy(xid, snapshot))) {
         final = this.fence.below;
         this.fence = null;
+        this.recheckMs = FENCE_RECHECK_MS;
       }
       const held = this.dispatchUpTo(batch, final);
       this.release();
@@ -427,8 +426,9 @@ export class ChangeFollower {
     this.recheck = setTimeout(() => {
       this.recheck = undefined;
       void this.poll();
-    }, FENCE_RECHECK_MS);
+    }, this.recheckMs);
     this.recheck.unref();
+    this.recheckMs = Math.min(this.recheckMs * 2, FENCE_RECHECK_MAX_MS);
   }
 
   /** Every consumer from a fresh snapshot; the snapshot's head. */
@@ -438,7 +438,13 @@ export class ChangeFollower {
   }
 
   private applyTo(r: Registered, change: Change): void {
-    if (r.relist || change.resourceVersion <= r.loadedAt || (r.kinds && !r.kinds.has(change.kind))) return;
+    if (change.resourceVersion <= r.loadedAt) return;
+    this.applyOrRelist(r, change);
+  }
+
+  /** Hands a change to a consumer of its kind (not set aside); one that throws is set aside. */
+  private applyOrRelist(r: Registered, change: Change): void {
+    if (r.relist || (r.kinds && !r.kinds.has(change.kind))) return;
     try {
       r.informer.apply(change);
     } catch (err) {

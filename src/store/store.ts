@@ -37,7 +37,8 @@ export interface Change {
 
 /**
  * Which transactions a read could not see (PostgreSQL's `pg_snapshot`): every transaction below
- * `xmin` had ended, `xip` were running, every one from `xmax` on had not begun.
+ * `xmin` had ended; `xip` were running; `xmax` is one past the newest to have ended, and one given
+ * its id after that one is invisible but in no list, running or not (see `StoreReader.running`).
  */
 export interface Snapshot {
   xmin: bigint;
