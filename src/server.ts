@@ -15,6 +15,7 @@ import { type RequestContext, useAuthentication } from './http/authentication.js
 import { isDatabaseUnavailable } from './db/errors.js';
 import { useBodyLimit } from './http/bodyLimit.js';
 import { useImpersonation } from './http/impersonation.js';
+import { useKubernetesDiscovery, useKubernetesReviews } from './http/kubernetes.js';
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
 import { type QueryLimits, useQueryLimits } from './http/limits.js';
 import { auditIdOf, useObservability } from './http/observability.js';
@@ -204,6 +205,8 @@ export function createServer(deps: ServerDeps): KeywayServer {
   // In kube-apiserver's filter order: plain routes, the body limit, then who is asking (authentication,
   // impersonation) and the context every resolver gets; the rest guard GraphQL documents.
   const plugins: Plugin[] = [
+    // first: a Kubernetes review becomes the GraphQL request that answers it, for every plugin after
+    useKubernetesReviews(),
     useObservability({
       metrics: deps.services.metrics,
       log: deps.log,
@@ -213,6 +216,7 @@ export function createServer(deps: ServerDeps): KeywayServer {
     useAudit(deps.services.audit) as Plugin,
     useReadyz(readiness(deps)),
     useOidcDiscovery(deps.services.keys, deps.discovery),
+    useKubernetesDiscovery({ authenticator: deps.authenticator, authorizer: deps.authorizer }),
     useBodyLimit(deps.http.maxRequestBodyBytes),
     // a browser's "simple" request (a GET, a form post) gets no CORS preflight: one without a JSON
     // content type must carry a header no page can add without one (Authorization, or a CSRF header)

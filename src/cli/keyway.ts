@@ -4,11 +4,12 @@
  * come from `--server`/`--token` or `KEYWAY_URL`/`KEYWAY_TOKEN`. As kubectl: a table by
  * default, errors on stderr, exit 0 on success and 1 on error (`auth can-i`: yes 0, no 1).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { KINDS } from '../apis/kinds.js';
+import { WEBHOOKS, type WebhookConfigOptions, type WebhookKind, webhookKubeconfig } from './webhookConfig.js';
 
 /** kubectl's short names for the kinds that have one. */
 const SHORT_NAMES: Record<string, string> = { Namespace: 'ns', ServiceAccount: 'sa', Pod: 'po' };
@@ -432,6 +433,77 @@ program
       }
     }
   });
+
+program
+  .command('webhook-config')
+  .description("print kube-apiserver's webhook configuration files (kubeconfig format) pointing at this server")
+  .argument('[which]', 'authentication or authorization (default: both)')
+  .option('--webhook-token <token>', 'the token kube-apiserver presents (default: --token)')
+  .addOption(
+    new Option('--webhook-version <version>', 'review API version kube-apiserver sends')
+      .choices(['v1', 'v1beta1'])
+      .default('v1'),
+  )
+  .option('--certificate-authority <file>', "PEM of the CA that signed Keyway's serving certificate")
+  .option('--insecure-skip-tls-verify', "don't verify Keyway's certificate (testing only)")
+  .option('--output-dir <dir>', 'write authentication-webhook.kubeconfig and authorization-webhook.kubeconfig there')
+  .action(async (which: string | undefined, o, cmd: Command) => {
+    if (which && which !== 'authentication' && which !== 'authorization') {
+      throw new CliError(`unknown webhook "${which}": authentication or authorization`);
+    }
+    const c = connection(cmd);
+    const options: WebhookConfigOptions = {
+      server: c.server,
+      version: o.webhookVersion,
+      token: o.webhookToken ?? c.token,
+      certificateAuthority: o.certificateAuthority ? readFileSync(o.certificateAuthority, 'utf8') : undefined,
+      insecureSkipTLSVerify: !!o.insecureSkipTLSVerify,
+    };
+    if (!options.token) process.stderr.write('warning: no token: kube-apiserver will call Keyway anonymously\n');
+    if (!c.server.startsWith('https://')) process.stderr.write('warning: kube-apiserver expects an https:// webhook\n');
+    const kinds = (which ? [which] : ['authentication', 'authorization']) as WebhookKind[];
+    for (const kind of kinds) await warnUnlessAllowed(c, options.token, kind);
+    const files = kinds.map((kind) => ({
+      kind,
+      name: `${kind}-webhook.kubeconfig`,
+      text: webhookKubeconfig(kind, options),
+    }));
+    if (o.outputDir) {
+      mkdirSync(o.outputDir, { recursive: true });
+      for (const f of files) {
+        writeFileSync(join(o.outputDir, f.name), f.text, { mode: 0o600 });
+        process.stdout.write(`${join(o.outputDir, f.name)}: ${WEBHOOKS[f.kind].flag}\n`);
+      }
+      return;
+    }
+    process.stdout.write(
+      files
+        .map(
+          (f) =>
+            `# ${f.name}: kube-apiserver ${WEBHOOKS[f.kind].flag}=${f.name} ` +
+            `${WEBHOOKS[f.kind].versionFlag}=${options.version}\n${f.text}`,
+        )
+        .join('---\n'),
+    );
+  });
+
+/** A warning on stderr when the webhook's token may not create its reviews (checked only if the server answers). */
+async function warnUnlessAllowed(c: Connection, token: string | undefined, kind: WebhookKind): Promise<void> {
+  const [group, , resource] = WEBHOOKS[kind].resource.split('/');
+  const allowed = await gql(
+    { server: c.server, token },
+    'query ($i: SelfSubjectAccessReviewInput!) { selfSubjectAccessReview(input: $i) { allowed } }',
+    { i: { resourceAttributes: { verb: 'create', group, resource } } },
+  ).then(
+    (data) => data.selfSubjectAccessReview.allowed as boolean,
+    () => null,
+  );
+  if (allowed === false) {
+    process.stderr.write(
+      `warning: that token may not create ${resource}.${group}: bind it to the ClusterRole system:auth-delegator\n`,
+    );
+  }
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as { code?: string; exitCode?: number; message?: string };

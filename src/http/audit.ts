@@ -9,7 +9,7 @@ import type { UserInfo } from '../authn/identity.js';
 import type { AuditLog, RequestAudit } from '../audit/recorder.js';
 import type { Context } from '../context.js';
 import type { RequestContext } from './authentication.js';
-import { auditIdOf } from './observability.js';
+import { auditIdOf, requestPathOf } from './observability.js';
 
 /** Who each request authenticated as, once known (even if a later plugin refuses it). */
 const AUTHENTICATED = new WeakMap<Request, UserInfo>();
@@ -60,7 +60,7 @@ export function useAudit(auditLog: AuditLog): Plugin<Context & { request: Reques
           userAgent: request.headers.get('user-agent') ?? undefined,
         },
         request.method,
-        new URL(request.url).pathname,
+        requestPathOf(request),
         response.status,
       );
     },

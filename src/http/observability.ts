@@ -27,10 +27,17 @@ interface Trace {
 
 /** Each request's audit id, for the plugins after this one. */
 const AUDIT_IDS = new WeakMap<Request, string>();
+/** Each request's trace, from its first plugin to its response. */
+const TRACES = new WeakMap<Request, Trace>();
 
 /** The audit id of a request this plugin has seen. */
 export function auditIdOf(request: Request): string | undefined {
   return AUDIT_IDS.get(request);
+}
+
+/** The path a request this plugin has seen was sent to (a Kubernetes review's, not the GraphQL it became). */
+export function requestPathOf(request: Request): string {
+  return TRACES.get(request)?.path ?? new URL(request.url).pathname;
 }
 
 /** A client's Audit-ID is kept if it looks like one (kube-apiserver keeps what the client sent). */
@@ -43,6 +50,7 @@ function endpointOf(path: string): string {
   if (path === '/graphql' || path === '/graphql/') return 'graphql';
   if (path === '/metrics' || path === '/readyz' || path === '/healthz') return path.slice(1);
   if (path.startsWith('/.well-known/') || path.startsWith('/openid/')) return 'oidc';
+  if (path === '/api' || path === '/apis' || path.startsWith('/api/') || path.startsWith('/apis/')) return 'kubernetes';
   return 'other';
 }
 
@@ -59,7 +67,6 @@ export function useObservability(deps: {
   authenticator: RequestAuthenticator;
   authorizer: Authorizer;
 }): Plugin<{ request: Request; user?: UserInfo }> {
-  const traces = new WeakMap<Request, Trace>();
   const { metrics, log } = deps;
   /** The histogram's child per label set, found once (prom-client hashes the labels on each call). */
   const children = new Map<string, { observe: (v: number) => void }>();
@@ -95,7 +102,7 @@ export function useObservability(deps: {
       const sent = request.headers.get('audit-id');
       const auditID = sent && SANE_ID.test(sent) ? sent : randomUUID();
       AUDIT_IDS.set(request, auditID);
-      traces.set(request, {
+      TRACES.set(request, {
         auditID,
         path: url.pathname,
         started: performance.now(),
@@ -104,7 +111,7 @@ export function useObservability(deps: {
     },
     onContextBuilding({ context }) {
       return ({ context: built }) => {
-        const trace = traces.get(context.request);
+        const trace = TRACES.get(context.request);
         if (trace) trace.user = built.user;
       };
     },
@@ -115,7 +122,7 @@ export function useObservability(deps: {
       }
     },
     onResponse({ request, response }) {
-      const trace = traces.get(request);
+      const trace = TRACES.get(request);
       if (!trace) return;
       response.headers.set('audit-id', trace.auditID);
       const { path } = trace;

@@ -15,6 +15,7 @@ import { defaultExtractPersistedOperationId, usePersistedOperations } from '@gra
 import type { Plugin } from 'graphql-yoga';
 import { ConfigError } from '../config.js';
 import { ApiError } from '../errors.js';
+import { isReviewCall } from './kubernetes.js';
 
 export interface TrustedDocuments {
   byId: ReadonlyMap<string, string>;
@@ -62,7 +63,8 @@ const onlyTrusted = () =>
 export function useTrustedDocuments(trusted: TrustedDocuments): Plugin {
   return usePersistedOperations({
     getPersistedOperation: (id) => trusted.byId.get(id) ?? null,
-    allowArbitraryOperations: false,
+    // a Kubernetes review's document is the server's own (`http/kubernetes.ts`), not the client's
+    allowArbitraryOperations: (request) => isReviewCall(request),
     // GraphQL over HTTP's `documentId`, else Apollo's `extensions.persistedQuery.sha256Hash`
     extractPersistedOperationId: (params, request, context) => {
       const documentId = (params as { documentId?: unknown }).documentId;

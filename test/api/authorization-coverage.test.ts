@@ -192,6 +192,8 @@ describe('authorization coverage', () => {
     const sar = selectAll(schema.getType('SubjectAccessReviewStatus')!);
     await run(`{ subjectAccessReview(input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) {
         ${sar} }
+      localSubjectAccessReview(namespace: "walk",
+        input: { user: "x", resourceAttributes: { verb: "get", resource: "pods" } }) { ${sar} }
       selfSubjectAccessReview(input: { nonResourceAttributes: { verb: "get", path: "/healthz" } }) { ${sar} }
       selfSubjectRulesReview(namespace: "walk") { ${selectAll(schema.getType('SubjectRulesReviewStatus')!)} }
       whoCan(verb: "get", resource: "pods", namespace: "walk") { ${selectAll(schema.getType('WhoCanEntry')!)} } }`);

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +168,77 @@ metadata: { name: web, namespace: cli }
     const back = await keyway(['apply', '-f', '-'], { stdin: exported.stdout });
     expect(back.code).toBe(0);
     expect(back.stdout.split('\n').filter((l) => l && !l.endsWith(' unchanged'))).toEqual([]);
+  });
+
+  it('prints webhook configuration files with which kube-apiserver reaches Keyway', async () => {
+    const minted = await keyway(['create', 'token', 'builder', '-n', 'cli', '--duration', '1h']);
+    const token = minted.stdout.trim();
+    // the account may not create reviews yet: the files are printed, with a warning
+    const warned = await keyway(['webhook-config', '--webhook-token', token]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain('may not create tokenreviews.authentication.k8s.io');
+    expect(warned.stderr).toContain('system:auth-delegator');
+    const [authn, authz] = warned.stdout.split('\n---\n').map((doc) => parse(doc));
+    expect(authn.clusters[0].cluster.server).toBe(
+      `http://127.0.0.1:${server.port}/apis/authentication.k8s.io/v1/tokenreviews`,
+    );
+    expect(authz.clusters[0].cluster.server).toBe(
+      `http://127.0.0.1:${server.port}/apis/authorization.k8s.io/v1/subjectaccessreviews`,
+    );
+    expect(warned.stdout).toContain('--authentication-token-webhook-version=v1');
+
+    await gqlOver(
+      server.port,
+      TOKEN,
+      `mutation { createClusterRoleBinding(input: { metadata: { name: "cli-webhook" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
+        subjects: [{ kind: "ServiceAccount", namespace: "cli", name: "builder" }] }) { id } }`,
+    );
+    const out = join(dir, 'webhooks');
+    const written = await keyway(['webhook-config', '--webhook-token', token, '--output-dir', out]);
+    expect(written.code).toBe(0);
+    expect(written.stderr).not.toContain('may not create');
+    const files = {
+      authentication: parse(await readFile(join(out, 'authentication-webhook.kubeconfig'), 'utf8')),
+      authorization: parse(await readFile(join(out, 'authorization-webhook.kubeconfig'), 'utf8')),
+    };
+    expect((await stat(join(out, 'authentication-webhook.kubeconfig'))).mode & 0o777).toBe(0o600);
+
+    // kube-apiserver's part: POST the review to the cluster's server with the user's token
+    const call = (config: Record<string, any>, body: object) =>
+      fetch(config.clusters[0].cluster.server, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${config.users[0].user.token}` },
+        body: JSON.stringify(body),
+      });
+    const reviewed = await call(files.authentication, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      spec: { token },
+    });
+    expect(reviewed.status).toBe(200);
+    expect((await reviewed.json()).status).toMatchObject({
+      authenticated: true,
+      user: { username: 'system:serviceaccount:cli:builder' },
+    });
+    const decided = await call(files.authorization, {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: 'system:serviceaccount:cli:builder',
+        resourceAttributes: { namespace: 'cli', verb: 'list', resource: 'pods' },
+      },
+    });
+    expect(decided.status).toBe(200);
+    expect((await decided.json()).status).toMatchObject({ allowed: true });
+
+    const beta = await keyway(['webhook-config', 'authorization', '--webhook-version', 'v1beta1']);
+    expect(parse(beta.stdout).clusters[0].cluster.server).toContain(
+      '/apis/authorization.k8s.io/v1beta1/subjectaccessreviews',
+    );
+    const unknown = await keyway(['webhook-config', 'admission']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown webhook "admission"');
   });
 
   it('deletes, and watches changes as they happen', async () => {

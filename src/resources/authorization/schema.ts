@@ -8,7 +8,7 @@ import { whoCan, type WhoCanEntry } from '../../authz/rbac/whocan.js';
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { badRequest, invalid } from '../../errors.js';
-import { field } from '../../validation/field.js';
+import { type ErrorList, field } from '../../validation/field.js';
 import { allOf, canDo } from '../common/attributes.js';
 import { RoleRefRef, SubjectRef } from '../rbac/schema.js';
 
@@ -174,6 +174,55 @@ builder.queryFields((t) => ({
       }
       return review(ctx, {
         ...attrs,
+        user: {
+          username: input.user ?? '',
+          uid: input.uid ?? '',
+          groups: input.groups ?? [],
+          extra: input.extra ?? {},
+        },
+      });
+    },
+  }),
+  localSubjectAccessReview: t.field({
+    type: SubjectAccessReviewStatusRef,
+    nullable: true,
+    description:
+      'Whether a user may do something in one namespace (LocalSubjectAccessReview): what a namespace admin ' +
+      'may ask without cluster-wide rights. `resourceAttributes.namespace` defaults to `namespace` and ' +
+      'must equal it. (RBAC: create localsubjectaccessreviews.authorization.k8s.io in the namespace)',
+    args: {
+      namespace: t.arg.string({ required: true }),
+      input: t.arg({ type: SubjectAccessReviewInput, required: true }),
+    },
+    authScopes: (_root, { namespace }) => ({
+      k8s: canDo('create', 'authorization.k8s.io', 'localsubjectaccessreviews', namespace),
+    }),
+    resolve: (_root, { namespace, input }, ctx) => {
+      if (!namespace) throw badRequest('namespace is required on this type: ');
+      const kind = 'LocalSubjectAccessReview.authorization.k8s.io';
+      // `ValidateLocalSubjectAccessReview`: every error at once
+      const errors: ErrorList = [];
+      const r = input.resourceAttributes;
+      const n = input.nonResourceAttributes;
+      if (!r && !n) {
+        errors.push(
+          field.invalid(
+            'spec.resourceAttributes',
+            null,
+            'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+          ),
+        );
+      }
+      if (!input.user && !input.groups?.length) {
+        errors.push(field.invalid('spec.user', input.user ?? '', 'at least one of user or group must be specified'));
+      }
+      if (r && (r.namespace ?? namespace) !== namespace) {
+        errors.push(field.invalid('spec.resourceAttributes.namespace', r.namespace, 'must match metadata.namespace'));
+      }
+      if (n) errors.push(field.invalid('spec.nonResourceAttributes', n, 'disallowed on this kind of request'));
+      if (errors.length) throw invalid(kind, '', errors);
+      return review(ctx, {
+        ...attributes(kind, { resourceAttributes: { ...r!, namespace } }),
         user: {
           username: input.user ?? '',
           uid: input.uid ?? '',
