@@ -85,7 +85,10 @@ async function main(): Promise<void> {
   await app.start();
 
   const http = createServer(app.server);
-  const closeWebSocket = attachWebSocket(http, app.server, trustedDocuments);
+  const closeWebSocket = attachWebSocket(http, app.server, {
+    trusted: trustedDocuments,
+    maxPayloadBytes: config.maxRequestBodyBytes,
+  });
   // requests being served, so that a shutdown can wait for them (and close idle connections after)
   let serving = 0;
   let stopping = false;

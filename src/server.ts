@@ -11,7 +11,7 @@ import type { RequestAuthenticator } from './authn/request.js';
 import type { Authorizer } from './authz/authorizer.js';
 import { RequestAuthorizer } from './authz/request.js';
 import type { Context, Services } from './context.js';
-import { type RequestContext, useAuthentication } from './http/authentication.js';
+import { type RequestContext, useAuthenticatedUser, useAuthentication } from './http/authentication.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { useBodyLimit } from './http/bodyLimit.js';
 import { useImpersonation } from './http/impersonation.js';
@@ -19,7 +19,7 @@ import { useKubernetesDiscovery, useKubernetesReviews } from './http/kubernetes.
 import { useInputErrorsWithoutValues } from './http/inputErrors.js';
 import { type QueryLimits, useQueryLimits } from './http/limits.js';
 import { auditIdOf, useObservability } from './http/observability.js';
-import { useAudit, useAuthenticatedUser } from './http/audit.js';
+import { useAudit } from './http/audit.js';
 import { useRequestTimeout } from './http/timeout.js';
 import { FairShare, type FairShareOptions, useFairShare } from './http/fairness.js';
 import { type TrustedDocuments, useTrustedDocuments } from './http/trusted.js';

@@ -5,27 +5,15 @@
  * fair share: HTTP 401, 403, 429) gets an event of its own, naming whom it authenticated as if known.
  */
 import type { Plugin } from 'graphql-yoga';
-import type { UserInfo } from '../authn/identity.js';
 import type { AuditLog, RequestAudit } from '../audit/recorder.js';
 import type { Context } from '../context.js';
-import type { RequestContext } from './authentication.js';
+import { authenticatedUserOf } from './authentication.js';
 import { auditIdOf, requestPathOf } from './observability.js';
 
-/** Who each request authenticated as, once known (even if a later plugin refuses it). */
-const AUTHENTICATED = new WeakMap<Request, UserInfo>();
 /** Each request's audit, once its context is built. */
 const AUDITS = new WeakMap<Request, RequestAudit>();
 
 const REFUSALS = new Set([401, 403, 429]);
-
-/** Placed right after authentication: remembers whom the request authenticated as. */
-export function useAuthenticatedUser(): Plugin<RequestContext> {
-  return {
-    onContextBuilding({ context }) {
-      if (context.user) AUTHENTICATED.set(context.request, context.user);
-    },
-  };
-}
 
 export function useAudit(auditLog: AuditLog): Plugin<Context & { request: Request }> {
   return {
@@ -56,7 +44,7 @@ export function useAudit(auditLog: AuditLog): Plugin<Context & { request: Reques
       await auditLog.refused(
         {
           auditID,
-          user: AUTHENTICATED.get(request),
+          user: authenticatedUserOf(request),
           userAgent: request.headers.get('user-agent') ?? undefined,
         },
         request.method,

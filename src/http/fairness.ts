@@ -167,19 +167,19 @@ export class FairShare {
 
 /**
  * The request plugin: placed after authentication and impersonation (the caller is known), it
- * seats each HTTP request (GraphQL over WebSocket is a long-lived connection and is not seated)
- * and frees the seat when the response starts.
+ * seats each request, and each operation over WebSocket (a connection is long-lived: its
+ * operations are what is counted), and frees the seat when the response starts, or when the
+ * operation's result (a watch's stream) is ready.
  */
 export function useFairShare(fair: FairShare): Plugin<{ request: Request; user?: UserInfo }> {
-  const overHttp = new WeakSet<Request>();
   const seats = new WeakMap<Request, Release>();
+  const release = (request: Request | undefined) => {
+    if (request) seats.get(request)?.();
+  };
   return {
-    onRequest({ request }) {
-      overHttp.add(request);
-    },
     onContextBuilding({ context }) {
       const { request, user } = context;
-      if (!user || !overHttp.has(request) || user.groups.includes(SYSTEM_MASTERS)) return;
+      if (!user || user.groups.includes(SYSTEM_MASTERS)) return;
       const seat = fair.acquire(user.username);
       if (typeof seat === 'function') {
         seats.set(request, seat);
@@ -189,8 +189,16 @@ export function useFairShare(fair: FairShare): Plugin<{ request: Request; user?:
         seats.set(request, release);
       });
     },
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      return { onExecuteDone: () => release(request) };
+    },
+    onSubscribe({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      return { onSubscribeResult: () => release(request), onSubscribeError: () => release(request) };
+    },
     onResponse({ request }) {
-      seats.get(request)?.();
+      release(request);
     },
   };
 }

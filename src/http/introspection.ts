@@ -3,9 +3,10 @@
  * `system:unauthenticated` health, readiness and discovery documents, not its API's shape; an
  * anonymous `__schema` or `__type` is refused before it runs, unless a setting opens it.
  *
- * A request with no Authorization header is anonymous, so it is refused in place of validation
- * (a document of thousands of `__schema` aliases costs nothing); a request that becomes
- * anonymous by impersonation is refused before execution.
+ * The refusal comes before execution, once the caller is known, and never in place of validation:
+ * yoga caches a document's validation result for every caller, so a refusal given there would be
+ * given to the next authenticated caller of the same document (GraphiQL's introspection query is
+ * the same for everyone). The query limits bound what an anonymous document may cost before then.
  */
 import { NoSchemaIntrospectionCustomRule, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -17,6 +18,8 @@ function refused(): ApiError {
   return new ApiError(
     'FORBIDDEN',
     'forbidden: User "system:anonymous" cannot introspect the schema: send a bearer token',
+    // a 403, so the refusal is audited as any other request refused before it ran
+    { http: { status: 403, spec: false } },
   );
 }
 
@@ -27,11 +30,6 @@ function introspects(schema: GraphQLSchema, document: DocumentNode): boolean {
 export function useAnonymousIntrospection(open: boolean): Plugin<Context> {
   if (open) return {};
   return {
-    onValidate({ context, params, setResult }) {
-      const request = (context as { request?: Request }).request;
-      if (request?.headers.has('authorization')) return;
-      if (introspects(params.schema, params.documentAST)) setResult([refused()]);
-    },
     onExecute({ args, setResultAndStopExecution }) {
       if (args.contextValue.user.username !== ANONYMOUS) return;
       if (introspects(args.schema, args.document)) setResultAndStopExecution({ errors: [refused()] });

@@ -3,9 +3,10 @@
  * request's size and a list's `limit`; a GraphQL server must also bound the shape of the query).
  * graphql-armor's plugins, tuned to this schema:
  * - characters (100,000) and tokens (10,000), checked while parsing, so a 1 MB document is refused
- *   after reading it once;
- * - depth (20: the deepest field a Pod has, under a Namespace's list, is 14; introspection is not
- *   counted), aliases (50), directives (50);
+ *   after reading it once; and brackets nested at most 100 deep, counted before parsing (graphql-js
+ *   parses by recursion: a few thousand `{` within the token limit would overflow its stack);
+ * - depth (20: the deepest field a Pod has, under a Namespace's list, is 14; GraphiQL's
+ *   introspection query, counted too, is 13), aliases (50), directives (50);
  * - no field suggestions (`Did you mean "secrets"?` would map the schema for a caller who may not
  *   introspect it).
  *
@@ -120,6 +121,53 @@ function useCostLimit(max: number): Plugin {
   };
 }
 
+/** How deep `{`, `[` and `(` may nest in a document: far past any depth the limits let run. */
+const MAX_NESTING = 100;
+
+/** The deepest nesting of brackets in a document, strings and comments skipped; stops counting past `max`. */
+export function nesting(source: string, max: number): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x23 /* # */) {
+      while (i < source.length && source[i] !== '\n' && source[i] !== '\r') i++;
+    } else if (c === 0x22 /* " */) {
+      // as graphql-js' lexer reads strings: `\` escapes one character in a string, only `\"""` in a block string
+      const block = source.startsWith('"""', i);
+      i += block ? 3 : 1;
+      while (i < source.length) {
+        if (block && source.startsWith('\\"""', i)) i += 4;
+        else if (!block && source[i] === '\\') i += 2;
+        else if (block ? source.startsWith('"""', i) : source[i] === '"') break;
+        else i++;
+      }
+      if (block) i += 2;
+    } else if (c === 0x7b || c === 0x5b || c === 0x28 /* { [ ( */) {
+      if (++depth > deepest) deepest = depth;
+      if (deepest > max) return deepest;
+    } else if (c === 0x7d || c === 0x5d || c === 0x29 /* } ] ) */) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+/** Refuses a document nested deeper than `max` before graphql-js' recursive parser sees it. */
+function nestingLimitPlugin(max: number): Plugin {
+  return {
+    onParse({ parseFn, setParseFn }) {
+      setParseFn((source, options) => {
+        const text = typeof source === 'string' ? source : source.body;
+        if (nesting(text, max) > max) {
+          throw new GraphQLError(`Syntax Error: brackets nested more than ${max} deep.`);
+        }
+        return parseFn(source, options);
+      });
+    },
+  };
+}
+
 /** The document guards, in the order they apply: while parsing, while validating, before executing. */
 export function useQueryLimits(limits: QueryLimits): Plugin[] {
   // validation-time limits are reported as validation errors (GRAPHQL_VALIDATION_FAILED, with
@@ -131,8 +179,9 @@ export function useQueryLimits(limits: QueryLimits): Plugin[] {
   return [
     // each parse-time guard wraps the parser it is given, so the token-counting parser goes first
     maxTokensPlugin({ n: limits.maxTokens }),
+    nestingLimitPlugin(MAX_NESTING),
     characterLimitPlugin({ maxLength: limits.maxCharacters }),
-    maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...reported }),
+    maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: false, flattenFragments: true, ...reported }),
     maxAliasesPlugin({ n: limits.maxAliases, allowList: [], ...reported }),
     maxDirectivesPlugin({ n: limits.maxDirectives, ...reported }),
     blockFieldSuggestionsPlugin(),

@@ -15,6 +15,7 @@ import type { UserInfo } from '../authn/identity.js';
 import type { RequestAuthenticator } from '../authn/request.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import { ApiError } from '../errors.js';
+import { authenticatedUserOf } from './authentication.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -131,7 +132,8 @@ export function useObservability(deps: {
       log.info(
         {
           auditID: trace.auditID,
-          user: trace.user?.username,
+          // the caller after impersonation; for a request refused before that, whom it authenticated as
+          user: (trace.user ?? authenticatedUserOf(request))?.username,
           method: request.method,
           path,
           status: response.status,

@@ -2,14 +2,16 @@
  * GraphQL over WebSocket (the graphql-ws protocol) at the GraphQL endpoint, for browsers, whose
  * EventSource cannot send an Authorization header: the client puts it in the connection's
  * `connectionParams` (`{ Authorization: "Bearer …" }`), and each operation runs through the same
- * yoga plugins (authentication, impersonation, the request context, the document guards) as over
- * HTTP.
+ * yoga plugins (authentication, impersonation, fair share, the request context, the document guards)
+ * as over HTTP. A message is bounded as a request body is (`maxPayloadBytes`: a larger one closes
+ * the socket with 1009).
  */
 import type { Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { KeywayServer } from '../server.js';
+import { DEFAULT_MAX_BODY_BYTES } from './bodyLimit.js';
 import { refusedOverWebSocket, type TrustedDocuments } from './trusted.js';
 
 type OperationResult = ReturnType<NonNullable<Parameters<typeof useServer>[0]['execute']>>;
@@ -19,9 +21,16 @@ interface Enveloped {
   subscribe: (args: ExecutionArgs) => OperationResult;
 }
 
+export interface WebSocketOptions {
+  trusted?: TrustedDocuments;
+  /** The largest message, as the largest request body over HTTP. */
+  maxPayloadBytes?: number;
+}
+
 /** Serves graphql-ws on `http` beside HTTP; returns how to close it (ending every socket). */
-export function attachWebSocket(http: Server, yoga: KeywayServer, trusted?: TrustedDocuments): () => Promise<void> {
-  const wss = new WebSocketServer({ server: http, path: yoga.graphqlEndpoint });
+export function attachWebSocket(http: Server, yoga: KeywayServer, options: WebSocketOptions = {}): () => Promise<void> {
+  const { trusted, maxPayloadBytes = DEFAULT_MAX_BODY_BYTES } = options;
+  const wss = new WebSocketServer({ server: http, path: yoga.graphqlEndpoint, maxPayload: maxPayloadBytes });
   const server = useServer(
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args as ExecutionArgs),
@@ -35,7 +44,8 @@ export function attachWebSocket(http: Server, yoga: KeywayServer, trusted?: Trus
         }
         const untrusted = refusedOverWebSocket(trusted, params.query);
         if (untrusted) return [untrusted];
-        const request = new Request(new URL(yoga.graphqlEndpoint, 'http://keyway'), { headers });
+        // a POST, as an operation over HTTP that may be a mutation (yoga refuses mutations over GET)
+        const request = new Request(new URL(yoga.graphqlEndpoint, 'http://keyway'), { method: 'POST', headers });
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           request,
           params,

@@ -63,7 +63,7 @@ describe.each(ENGINES)('browsers (%s)', (engine) => {
     beforeAll(async () => {
       trusted = await t.replica({ http: { trustedDocuments: documents } });
       http = createServer(trusted.app.server);
-      close = attachWebSocket(http, trusted.app.server, documents);
+      close = attachWebSocket(http, trusted.app.server, { trusted: documents });
       await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     });
     afterAll(async () => {

@@ -31,6 +31,21 @@ describe.each(ENGINES)('query limits (%s)', (engine) => {
     return res.errors![0].message;
   };
 
+  it('refuses brackets nested thousands deep before the recursive parser overflows (anonymous too)', async () => {
+    const deep = `{${'a{'.repeat(3000)}b${'}'.repeat(3001)}`;
+    expect(await refused('GRAPHQL_PARSE_FAILED', deep)).toContain('nested more than 100 deep');
+    const anonymous = await t.gql(deep, {}, null);
+    expect(anonymous.errors?.map((e) => e.extensions.code)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    // input values nest as well as selections
+    const input = `{ namespaces(labelSelector: ${'['.repeat(3000)}${']'.repeat(3000)}) { totalCount } }`;
+    expect(await refused('GRAPHQL_PARSE_FAILED', input)).toContain('nested more than 100 deep');
+  });
+
+  it("counts introspection for depth: a 60-deep __type is refused, GraphiQL's query is not", async () => {
+    const deep = `{ __type(name: "Pod") { ${'ofType { '.repeat(60)}name${' }'.repeat(60)} } }`;
+    expect(await refused('GRAPHQL_VALIDATION_FAILED', deep)).toMatch(/depth/i);
+  });
+
   it('refuses a query 60 levels deep', async () => {
     expect(await refused('GRAPHQL_VALIDATION_FAILED', deep(60))).toMatch(/depth limit of 20 exceeded/);
   });
@@ -71,7 +86,7 @@ describe.each(ENGINES)('query limits (%s)', (engine) => {
   it('passes the queries real clients send', async () => {
     await serviceAccount(t, 'lim', 'runner');
     for (const name of ['p1', 'p2']) await pod(t, 'lim', name, 'runner');
-    // GraphiQL's introspection (deep, but introspection is not counted for depth)
+    // GraphiQL's introspection (13 deep, within the depth limit)
     expect(
       (await t.gql(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }))).errors,
     ).toBeUndefined();

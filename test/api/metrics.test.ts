@@ -102,4 +102,30 @@ describe.each(ENGINES)('metrics (%s)', (engine) => {
     });
     expect(lines.join('\n')).not.toContain(tok);
   });
+
+  it('names the caller on the log line of a request refused for its rate (429)', async () => {
+    const own: string[] = [];
+    const slow = await t.replica({
+      log: createLogger('info', { write: (line: string) => own.push(line) }),
+      http: {
+        fairShare: { total: 64, perUser: 16, queuePerUser: 64, queueTimeoutMs: 10_000, ratePerSecond: 1, burst: 1 },
+      },
+    });
+    try {
+      const tok = await token(t, 'm', 'scraper');
+      const ask = () =>
+        slow.fetch('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` },
+          body: JSON.stringify({ query: '{ whoami { username } }' }),
+        });
+      await ask();
+      const refused = await ask();
+      expect(refused.status).toBe(429);
+      const line = own.map((l) => JSON.parse(l)).find((l) => l.auditID === refused.headers.get('audit-id'));
+      expect(line).toMatchObject({ msg: 'request', status: 429, user: 'system:serviceaccount:m:scraper' });
+    } finally {
+      await slow.close();
+    }
+  });
 });

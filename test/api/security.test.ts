@@ -54,6 +54,30 @@ describe.each(ENGINES)('security review regressions (%s)', (engine) => {
       expect(await t.gql('{ __typename }', {}, null)).toMatchObject({ data: { __typename: 'Query' } });
     });
 
+    it('refuses an anonymous caller without refusing the next caller of the same document, and audits it', async () => {
+      // GraphiQL's introspection is one document for everyone: an anonymous asker first must not
+      // leave its refusal to them (yoga caches a document's validation for every caller)
+      const doc = '{ __schema { mutationType { name } } }';
+      const anonymous = await t.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: doc }),
+      });
+      expect(anonymous.status).toBe(403);
+      expect(await t.ok(doc)).toEqual({ __schema: { mutationType: { name: 'Mutation' } } });
+      const auditID = anonymous.headers.get('audit-id');
+      const events = await t.ok(
+        'query ($f: AuditEventFilter) { auditEvents(filter: $f) { edges { node { auditID user code decision } } } }',
+        { f: { user: 'system:anonymous' } },
+      );
+      expect(events.auditEvents.edges.map((e: { node: unknown }) => e.node)).toContainEqual({
+        auditID,
+        user: 'system:anonymous',
+        code: 403,
+        decision: 'FORBID',
+      });
+    });
+
     it('lets authenticated callers introspect, and anonymous ones when the setting opens it', async () => {
       expect(await t.ok('{ __schema { queryType { name } } }')).toEqual({ __schema: { queryType: { name: 'Query' } } });
       const open = await t.replica({ http: { publicIntrospection: true } });

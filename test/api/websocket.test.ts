@@ -11,6 +11,7 @@ import { attachWebSocket } from '../../src/http/websocket.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
 import { namespace } from '../helpers/fixtures.js';
+import { token } from '../helpers/tokens.js';
 
 describe.each(ENGINES)('GraphQL over WebSocket (%s)', (engine) => {
   let t: TestApp;
@@ -77,5 +78,76 @@ describe.each(ENGINES)('GraphQL over WebSocket (%s)', (engine) => {
       .next()
       .catch((err: unknown) => ({ value: err as { message: string; extensions: { code: string } }[] }));
     expect(result.value).toMatchObject([{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }]);
+  });
+
+  it('runs a mutation over the socket', async () => {
+    const ws = client({ Authorization: `Bearer ${t.adminToken}` });
+    const result = await ws
+      .iterate({
+        query:
+          'mutation { createServiceAccount(namespace: "ws", input: { metadata: { name: "by-ws" } }) ' +
+          '{ metadata { name } } }',
+      })
+      .next();
+    expect(result.value).toEqual({ data: { createServiceAccount: { metadata: { name: 'by-ws' } } } });
+  });
+
+  describe('bounds', () => {
+    let limited: TestApp;
+    let limitedHttp: Server;
+    let closeLimited: () => Promise<void>;
+    let limitedUrl: string;
+    let caller: string;
+    beforeAll(async () => {
+      limited = await t.replica({
+        http: {
+          fairShare: { total: 64, perUser: 16, queuePerUser: 64, queueTimeoutMs: 10_000, ratePerSecond: 2, burst: 2 },
+        },
+      });
+      await t.ok('mutation { createServiceAccount(namespace: "ws", input: { metadata: { name: "busy" } }) { id } }');
+      caller = await token(t, 'ws', 'busy');
+      limitedHttp = createServer(limited.app.server);
+      closeLimited = attachWebSocket(limitedHttp, limited.app.server, { maxPayloadBytes: 4096 });
+      await new Promise<void>((resolve) => limitedHttp.listen(0, '127.0.0.1', resolve));
+      limitedUrl = `ws://127.0.0.1:${(limitedHttp.address() as { port: number }).port}/graphql`;
+    });
+    afterAll(async () => {
+      await closeLimited();
+      await new Promise((resolve) => limitedHttp.close(resolve));
+      await limited.close();
+    });
+
+    it('seats and rate-limits each operation as over HTTP: TOO_MANY_REQUESTS past the share', async () => {
+      const ws = createClient({
+        url: limitedUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { Authorization: `Bearer ${caller}` },
+        retryAttempts: 0,
+      });
+      clients.push(ws);
+      // a refused operation is an error event: graphql-ws' iterator throws the errors
+      const codes: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        codes.push(
+          await ws
+            .iterate({ query: '{ whoami { username } }' })
+            .next()
+            .then(
+              (r) => r.value.errors?.[0]?.extensions?.code ?? 'OK',
+              (errors: { extensions?: { code?: string } }[]) => errors[0]?.extensions?.code ?? 'ERROR',
+            ),
+        );
+      }
+      expect(codes.filter((c) => c === 'OK').length).toBeGreaterThanOrEqual(2);
+      expect(codes).toContain('TOO_MANY_REQUESTS');
+    });
+
+    it('closes a socket whose message is larger than a request body may be (1009)', async () => {
+      const socket = new WebSocket(limitedUrl, 'graphql-transport-ws');
+      await new Promise((resolve) => socket.once('open', resolve));
+      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(8192) } }));
+      expect(await closed).toBe(1009);
+    });
   });
 });
