@@ -3,6 +3,7 @@
  * union, the authorizer, token issuance, the controllers and the HTTP surface, started and
  * stopped together.
  */
+import { CONTROLLER_USER } from './authn/identity.js';
 import { readFile } from 'node:fs/promises';
 import { admissionChain } from './admission/chain.js';
 import {
@@ -189,6 +190,9 @@ export class App {
     );
 
     const auditStore = new AuditStore(database.db);
+    const auditLog = new AuditLog(options.audit?.policy ?? AuditPolicy.DEFAULT, auditStore, log);
+    // what the controllers write is audited as kube-controller-manager's requests are
+    this.store.unaudited = (written) => auditLog.system(CONTROLLER_USER, written);
     const watches = new WatchHub(this.follower, this.cache, this.store.read, {
       ...DEFAULT_WATCH_OPTIONS,
       ...options.watch,
@@ -207,7 +211,7 @@ export class App {
       authorizer: this.authorizer,
       rbac: this.rbac,
       watches,
-      audit: new AuditLog(options.audit?.policy ?? AuditPolicy.DEFAULT, auditStore, log),
+      audit: auditLog,
       metrics: new Metrics({
         follower: this.follower,
         watches,

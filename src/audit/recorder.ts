@@ -6,10 +6,13 @@
  * decides its level. A mutation's event is written in the mutation's own transaction, so no write
  * is acknowledged without it; the others are written as the response goes out.
  */
+import { randomUUID } from 'node:crypto';
+import { KINDS } from '../apis/kinds.js';
 import type { UserInfo } from '../authn/identity.js';
 import { attributesKey, type Decision, type RequestAttributes } from '../authz/authorizer.js';
 import type { Logger } from '../log.js';
 import type { AuditStore } from '../store/audit.js';
+import type { Change } from '../store/store.js';
 import { type AuditEvent, statusOf } from './event.js';
 import type { AuditAttributes, AuditPolicy } from './policy.js';
 import { storableJson } from '../validation/storage.js';
@@ -128,6 +131,25 @@ export class AuditLog {
     };
     const event = this.event(info, { ...question, path }, { decision: 'forbid', reason, code });
     return this.write(event ? [event] : []);
+  }
+
+  /**
+   * The events of a write no request made (a controller's, the bootstrap policy's): one per object
+   * written, as `user` (kube-controller-manager's requests are audited as its own), under one audit
+   * id per transaction. Written in the write's transaction, as a mutation's.
+   */
+  system(user: UserInfo, written: readonly Change[]): AuditEvent[] {
+    const info = { auditID: randomUUID(), user };
+    const events: AuditEvent[] = [];
+    for (const change of written) {
+      const { apiGroup, resource } = KINDS[change.kind];
+      const verb = change.type === 'ADDED' ? 'create' : change.type === 'DELETED' ? 'delete' : 'update';
+      const question = { verb, apiGroup, resource, subresource: '', namespace: change.namespace, name: change.name };
+      const code = change.type === 'ADDED' ? 201 : 200;
+      const event = this.event(info, question, { decision: 'allow', reason: 'written by the server itself', code });
+      if (event) events.push(event);
+    }
+    return events;
   }
 }
 

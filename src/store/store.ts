@@ -18,6 +18,7 @@ import { changelogState, changes, objects } from '../db/schema.js';
 import type { Selector } from '../labels/selector.js';
 import { isStorable } from '../validation/storage.js';
 import { StorageTransformer } from '../encryption/transformer.js';
+import type { AuditEvent } from '../audit/event.js';
 import type { TransactionAudit } from '../audit/recorder.js';
 import { appendAuditEvents } from './audit.js';
 
@@ -614,6 +615,11 @@ export class ObjectStore {
   private toAnnounce = 0;
   private announced = 0;
   private announcing: Promise<void> | null = null;
+  /**
+   * The events of a write no request's audit covers (the controllers', the server's own): set by
+   * the app to its audit log, so no committed write goes unaudited.
+   */
+  unaudited?: (written: readonly Change[]) => AuditEvent[];
 
   constructor(
     private readonly database: Database,
@@ -651,9 +657,10 @@ export class ObjectStore {
         const result = await this.db.transaction(async (dbtx) => {
           const tx = new StoreTransaction(dbtx as unknown as Executor, this.transformer);
           const out = await fn(tx);
-          const event = audit?.pending();
-          if (event) await appendAuditEvents(dbtx as unknown as Executor, [event]);
           written = tx.written;
+          const event = audit?.pending();
+          const events = audit ? (event ? [event] : []) : written.length ? (this.unaudited?.(written) ?? []) : [];
+          if (events.length) await appendAuditEvents(dbtx as unknown as Executor, events);
           return out;
         });
         audit?.committed();
