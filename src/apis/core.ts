@@ -68,7 +68,7 @@ export interface ProjectedSource {
 }
 export interface Volume {
   name: string;
-  secret?: { secretName: string } | null;
+  secret?: { secretName: string; defaultMode?: number | null } | null;
   projected?: { defaultMode?: number | null; sources: ProjectedSource[] } | null;
 }
 export interface PodSpec {

@@ -30,7 +30,13 @@ function resourceOf(name: string) {
   const found = RESOURCES.find((r) => r.names.includes(name.toLowerCase()));
   if (!found) throw new CliError(`the server doesn't have a resource type "${name}"`);
   const one = found.kind[0].toLowerCase() + found.kind.slice(1);
-  return { ...found, one, many: `${one}s`, singular: found.kind.toLowerCase() };
+  return { ...found, one, many: `${one}s`, singular: qualifiedKind(found.kind) };
+}
+
+/** How kubectl names an object's kind in `-o name` and apply's lines: `role.rbac.authorization.k8s.io`, `pod`. */
+function qualifiedKind(kind: string): string {
+  const info = Object.values(KINDS).find((k) => k.kind === kind);
+  return info?.apiGroup ? `${kind.toLowerCase()}.${info.apiGroup}` : kind.toLowerCase();
 }
 
 interface Connection {
@@ -175,10 +181,22 @@ function resourceArg(text: string): { resource: string; subresource?: string; gr
   return { resource: known ? known.names[0] : resource, subresource, group };
 }
 
+/** A Go duration as kubectl takes one (`1h30m`, `90s`, `2h`); a bare number is seconds. */
 function durationSeconds(text: string): number {
-  const m = /^(\d+)(s|m|h)?$/.exec(text);
-  if (!m) throw new CliError(`invalid duration "${text}" (use 600s, 10m or 1h)`);
-  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
+  if (/^\d+$/.test(text)) return Number(text);
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1 };
+  const parts = [...text.matchAll(/(\d+)(h|m|s)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text) {
+    throw new CliError(`invalid duration "${text}" (use 600s, 10m, 1h or 1h30m)`);
+  }
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * units[unit], 0);
+}
+
+/** kubectl's `--dry-run[=server|client|none]`: Keyway's dry run is the server's; `client` is refused. */
+function dryRun(value: string | boolean | undefined): boolean {
+  if (value === undefined || value === 'none') return false;
+  if (value === true || value === 'server') return true;
+  throw new CliError(`--dry-run=${value}: only "server" (or "none") is supported; Keyway dry-runs on the server`);
 }
 
 const program = new Command('keyway')
@@ -195,18 +213,19 @@ program
   .description('create or update objects from manifests (YAML or JSON)')
   .requiredOption('-f, --filename <path>', 'a file, a directory, or - for stdin')
   .option('-n, --namespace <ns>', 'for objects that name none')
-  .option('--dry-run', 'validate, admit and authorize; change nothing')
+  .option('--dry-run [strategy]', 'server (or none): validate, admit and authorize; change nothing')
   .option('--skip-unsupported', 'skip kinds Keyway does not serve instead of failing')
   .action(async (o, cmd: Command) => {
+    const dry = dryRun(o.dryRun);
     const data = await gql(
       connection(cmd),
       `mutation ($m: String!, $dry: Boolean, $ns: String, $skip: Boolean) {
         apply(manifests: $m, dryRun: $dry, namespace: $ns, skipUnsupported: $skip) { kind name action } }`,
-      { m: readManifests(o.filename), dry: !!o.dryRun, ns: o.namespace, skip: !!o.skipUnsupported },
+      { m: readManifests(o.filename), dry, ns: o.namespace, skip: !!o.skipUnsupported },
     );
     for (const r of data.apply as { kind: string; name: string; action: string }[]) {
       process.stdout.write(
-        `${r.kind.toLowerCase()}/${r.name} ${r.action.toLowerCase()}${o.dryRun ? ' (dry run)' : ''}\n`,
+        `${qualifiedKind(r.kind)}/${r.name} ${r.action.toLowerCase()}${dry ? ' (server dry run)' : ''}\n`,
       );
     }
   });
@@ -239,13 +258,20 @@ program
     // only what `list` gives, as kubectl's
     const lean = r.kind === 'Secret' && (!o.output || o.output === 'name');
     const node = lean ? 'type metadata { name namespace creationTimestamp }' : 'json';
-    const data = await gql(
-      c,
-      `query (${nsParam}$sel: String) { ${r.many}(${nsArg}labelSelector: $sel, first: 1000) ` +
-        `{ edges { node { ${node} } } } }`,
-      { ns: namespace, sel: o.selector },
-    );
-    const items = (data[r.many].edges as { node: Json }[]).map((e) => (lean ? e.node : e.node.json));
+    // every page, as kubectl's chunked lists (500 at a time)
+    const items: Json[] = [];
+    for (let after: string | null = null; ; ) {
+      const data = await gql(
+        c,
+        `query (${nsParam}$sel: String, $after: String) { ${r.many}(${nsArg}labelSelector: $sel, first: 500, ` +
+          `after: $after) { edges { node { ${node} } } pageInfo { hasNextPage endCursor } } }`,
+        { ns: namespace, sel: o.selector, after },
+      );
+      const page = data[r.many] as { edges: { node: Json }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      items.push(...page.edges.map((e) => (lean ? e.node : e.node.json)));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
     print(r.kind, r.singular, items, o.output, r.namespaced && namespace === undefined, false);
   });
 

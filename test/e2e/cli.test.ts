@@ -23,10 +23,14 @@ describe('keyway (the CLI)', () => {
   let server: KeywayProcess;
   let dir: string;
 
-  const keyway = (args: string[], options: { token?: string; stdin?: string } = {}): Promise<Ran> =>
+  const keyway = (args: string[], options: { token?: string; stdin?: string; url?: string } = {}): Promise<Ran> =>
     new Promise((resolve) => {
       const child = spawn(process.execPath, [join(ROOT, 'dist/cli/keyway.js'), ...args], {
-        env: { ...process.env, KEYWAY_URL: `http://127.0.0.1:${server.port}`, KEYWAY_TOKEN: options.token ?? TOKEN },
+        env: {
+          ...process.env,
+          KEYWAY_URL: options.url ?? `http://127.0.0.1:${server.port}`,
+          KEYWAY_TOKEN: options.token ?? TOKEN,
+        },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -76,21 +80,32 @@ metadata: { name: web, namespace: cli }
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('apps/v1 Deployment is not a kind Keyway serves');
     const dry = await keyway(['apply', '-f', dir, '--skip-unsupported', '--dry-run']);
-    expect(dry.stdout).toContain('serviceaccount/builder created (dry run)');
+    expect(dry.stdout).toContain('serviceaccount/builder created (server dry run)');
+    const onServer = await keyway(['apply', '-f', dir, '--skip-unsupported', '--dry-run=server']);
+    expect(onServer.stdout).toBe(dry.stdout);
+    const client = await keyway(['apply', '-f', dir, '--skip-unsupported', '--dry-run=client']);
+    expect(client).toMatchObject({ code: 1, stdout: '' });
+    expect(client.stderr).toContain('only "server"');
     const first = await keyway(['apply', '-f', dir, '--skip-unsupported']);
     expect(first.code).toBe(0);
     expect(first.stdout.split('\n')).toEqual([
       'namespace/cli created',
       'serviceaccount/builder created',
       'secret/creds created',
-      'role/pod-reader created',
-      'rolebinding/builder-reads-pods created',
+      'role.rbac.authorization.k8s.io/pod-reader created',
+      'rolebinding.rbac.authorization.k8s.io/builder-reads-pods created',
       'deployment/web skipped',
       '',
     ]);
     const again = await keyway(['apply', '-f', dir, '--skip-unsupported']);
     expect(again.stdout).toContain('serviceaccount/builder unchanged');
     expect(again.stdout).not.toContain('created');
+    // one file, with the server and token given as flags rather than in the environment
+    const one = await keyway(
+      ['--server', `http://127.0.0.1:${server.port}`, '--token', TOKEN, 'apply', '-f', join(dir, 'a-namespace.yaml')],
+      { token: 'not-this-one', url: 'http://127.0.0.1:9' },
+    );
+    expect(one).toEqual({ code: 0, stdout: 'namespace/cli unchanged\n', stderr: '' });
   });
 
   it('gets objects as a table, json, yaml or names; an unknown one is an error on stderr', async () => {
@@ -131,6 +146,19 @@ metadata: { name: web, namespace: cli }
     const unknown = await keyway(['get', 'widgets']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('the server doesn\'t have a resource type "widgets"');
+    // names as kubectl prints them, with the group
+    const roles = await keyway(['get', 'roles', '-n', 'cli', '-o', 'name']);
+    expect(roles.stdout.split('\n')).toContain('role.rbac.authorization.k8s.io/pod-reader');
+    // more than a page: every one, as kubectl's chunked lists
+    const many = Array.from(
+      { length: 1100 },
+      (_, i) => `apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: many-${i}, namespace: paged }\n`,
+    ).join('---\n');
+    await keyway(['apply', '-f', '-'], {
+      stdin: `apiVersion: v1\nkind: Namespace\nmetadata: { name: paged }\n---\n${many}`,
+    });
+    const paged = await keyway(['get', 'sa', '-n', 'paged', '-o', 'name']);
+    expect(paged.stdout.trim().split('\n')).toHaveLength(1101);
   });
 
   it('issues a token and answers auth whoami, can-i and who-can as kubectl does', async () => {
@@ -138,6 +166,24 @@ metadata: { name: web, namespace: cli }
     expect(minted.code).toBe(0);
     const token = minted.stdout.trim();
     expect(token.split('.')).toHaveLength(3);
+    // Go durations, and audiences
+    const longer = await keyway([
+      'create',
+      'token',
+      'builder',
+      '-n',
+      'cli',
+      '--duration',
+      '1h30m',
+      '--audience',
+      'vault',
+      '--audience',
+      'ci',
+    ]);
+    const claims = JSON.parse(Buffer.from(longer.stdout.trim().split('.')[1], 'base64url').toString());
+    expect(claims.exp - claims.iat).toBe(5400);
+    expect(claims.aud).toEqual(['vault', 'ci']);
+    expect((await keyway(['create', 'token', 'builder', '-n', 'cli', '--duration', '1x'])).code).toBe(1);
     const whoami = await keyway(['auth', 'whoami'], { token });
     expect(whoami.stdout).toMatch(/^ATTRIBUTE\s+VALUE\nUsername\s+system:serviceaccount:cli:builder\n/);
     const yes = await keyway(['auth', 'can-i', 'list', 'pods', '-n', 'cli'], { token });

@@ -12,16 +12,22 @@
  * three-way merge, with hashes in place of kubectl's `last-applied-configuration` copy (which
  * would keep Secret values in plain text beside the encrypted ones).
  */
+import { RetryAdmission } from '../../admission/plugin.js';
 import { KINDS, type Kind, type ObjectOfKind } from '../../apis/kinds.js';
+import { DEFAULT_SERVICE_ACCOUNT } from '../../apis/wellknown.js';
+import { CONTROLLER_USER } from '../../authn/identity.js';
 import type { KubeObject } from '../../apis/meta.js';
 import type { ResourceAttributes } from '../../authz/authorizer.js';
-import { ApiError, badRequest } from '../../errors.js';
+import type { GraphQLInputType } from 'graphql';
+import { ApiError, badRequest, invalid } from '../../errors.js';
 import type { Registry, WriteContext } from '../../registry/registry.js';
 import type { StoreTransaction } from '../../store/store.js';
 import { sha256Text } from '../../util/hash.js';
 import { jsonEqual } from '../../util/maps.js';
 import { can } from '../common/attributes.js';
+import { Path } from '../../validation/field.js';
 import type { Manifest } from './manifests.js';
+import { typeErrors } from './types.js';
 
 export const LAST_APPLIED = 'keyway.dev/last-applied';
 
@@ -214,6 +220,19 @@ export async function applyOne(
         },
       };
       const created = await registry.createIn(tx, kind, p.namespace, input, ctx);
+      // its `default` ServiceAccount now, as the controller would right after the commit: a Pod
+      // applied with the namespace (and admitted in this transaction) may need it
+      if (kind === 'Namespace') {
+        await registry.createIn(
+          tx,
+          'ServiceAccount',
+          m.name,
+          { metadata: { name: DEFAULT_SERVICE_ACCOUNT } },
+          {
+            user: CONTROLLER_USER,
+          },
+        );
+      }
       return { ...base, action: 'CREATED', object: created, question };
     }
     const previous = previousRecord(live);
@@ -256,15 +275,39 @@ export async function applyOne(
     const changed = updated.metadata.resourceVersion !== live.metadata.resourceVersion;
     return { ...base, action: changed ? 'CONFIGURED' : 'UNCHANGED', object: updated, question };
   } catch (err) {
+    // an admission step that asks to be run again: its final refusal names the document too
+    if (err instanceof RetryAdmission) {
+      throw new RetryAdmission(inDocument(err.final, m, base.namespace ?? undefined), err.afterMs, err.attempts);
+    }
     if (!(err instanceof ApiError)) throw err;
-    const { code: _code, ...extensions } = err.extensions;
-    throw new ApiError(err.code, `${where(m, base.namespace ?? undefined)}: ${err.message}`, {
-      ...extensions,
-      document: m.document,
-      kind: m.kind,
-      ...(base.namespace ? { namespace: base.namespace } : {}),
-      name: m.name,
-    });
+    throw inDocument(err, m, base.namespace ?? undefined);
+  }
+}
+
+/** An error about one manifest, naming its document, kind, namespace and name (in its message and extensions). */
+function inDocument(err: ApiError, m: Manifest, namespace?: string): ApiError {
+  const { code: _code, ...extensions } = err.extensions;
+  return new ApiError(err.code, `${where(m, namespace)}: ${err.message}`, {
+    ...extensions,
+    document: m.document,
+    kind: m.kind,
+    ...(namespace ? { namespace } : {}),
+    name: m.name,
+  });
+}
+
+/**
+ * Refuses a manifest whose fields Keyway types (its kind's input type) hold a value of the wrong
+ * JSON type, naming each field, before anything is written.
+ * @throws INVALID naming the document, kind and name, with a cause per field
+ */
+export function checkTypes(p: Planned, inputType: GraphQLInputType | undefined): void {
+  if (!p.kind || !inputType) return;
+  const { apiVersion: _v, kind: _k, status: _s, ...object } = p.manifest.object;
+  const errors = typeErrors(inputType, object, Path.root(''));
+  if (errors.length) {
+    const namespace = KINDS[p.kind].namespaced ? p.namespace : undefined;
+    throw inDocument(invalid(p.kind, p.manifest.name, errors), p.manifest, namespace);
   }
 }
 

@@ -3,7 +3,7 @@
  * `…List`) kind's items in its place, comments and empty documents ignored. Each object keeps
  * its document's index (from 0) for the errors that name it.
  */
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Tags } from 'yaml';
 import { isKind, KINDS, type Kind } from '../../apis/kinds.js';
 import { badRequest } from '../../errors.js';
 
@@ -18,6 +18,15 @@ export interface Manifest {
   name: string;
   object: Record<string, unknown>;
 }
+
+/**
+ * kubectl reads YAML 1.1 (sigs.k8s.io/yaml over go-yaml v2): `0644` is octal (420), `yes`/`on`
+ * are true. Timestamps stay strings, as go-yaml v2 leaves them for an untyped target.
+ */
+const YAML_1_1 = {
+  version: '1.1',
+  customTags: (tags: Tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+} as const;
 
 /** More objects than this in one apply are refused (a GraphQL request is one transaction). */
 const MAX_OBJECTS = 5000;
@@ -40,7 +49,7 @@ function toManifest(document: number, object: Record<string, unknown>): Manifest
 /** @throws BAD_REQUEST naming the document that is not YAML, not an object, or names no kind */
 export function parseManifests(text: string): Manifest[] {
   const out: Manifest[] = [];
-  const documents = parseAllDocuments(text);
+  const documents = parseAllDocuments(text, YAML_1_1);
   const list = Array.isArray(documents) ? documents : [documents];
   list.forEach((doc, document) => {
     if (doc.errors.length) throw badRequest(`document ${document}: not YAML or JSON: ${doc.errors[0].message}`);

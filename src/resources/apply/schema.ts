@@ -5,7 +5,8 @@
  */
 import { builder } from '../../builder.js';
 import { canDo } from '../common/attributes.js';
-import { applyOne, type ApplyResult, DryRun, plan, type Planned, questionOf } from './apply.js';
+import type { GraphQLInputType } from 'graphql';
+import { applyOne, type ApplyResult, checkTypes, DryRun, plan, type Planned, questionOf } from './apply.js';
 import { parseManifests } from './manifests.js';
 import { allOf, can } from '../common/attributes.js';
 import { ObjectKind } from '../common/kinds.js';
@@ -69,7 +70,7 @@ builder.mutationField('apply', (t) =>
       const questions = planned.map(questionOf).filter((q) => q !== null);
       return questions.length ? allOf(questions) : { k8s: NOTHING_TO_ASK };
     },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, args, ctx, info) => {
       const planned =
         plans.get(args) ??
         plan(
@@ -77,6 +78,7 @@ builder.mutationField('apply', (t) =>
           { namespace: args.namespace ?? undefined, skipUnsupported: args.skipUnsupported ?? false },
           (kind, namespace, name) => ctx.registry.find(kind, namespace, name) !== null,
         );
+      for (const p of planned) checkTypes(p, p.kind && (info.schema.getType(`${p.kind}Input`) as GraphQLInputType));
       const writer = { user: ctx.user, authorizer: ctx.authz, audit: ctx.audit.transaction };
       const run = () =>
         ctx.registry.write(async (tx) => {

@@ -124,7 +124,10 @@ const ProjectedVolumeSourceRef = builder
     }),
   });
 const SecretVolumeSourceRef = builder.objectRef<NonNullable<Volume['secret']>>('SecretVolumeSource').implement({
-  fields: (t) => ({ secretName: t.exposeString('secretName') }),
+  fields: (t) => ({
+    secretName: t.exposeString('secretName'),
+    defaultMode: t.int({ nullable: true, resolve: (s) => s.defaultMode ?? null }),
+  }),
 });
 const VolumeRef = builder.objectRef<Volume>('Volume').implement({
   fields: (t) => ({
@@ -245,7 +248,10 @@ const ProjectedVolumeSourceInput = builder.inputType('ProjectedVolumeSourceInput
   }),
 });
 const SecretVolumeSourceInput = builder.inputType('SecretVolumeSourceInput', {
-  fields: (t) => ({ secretName: t.string({ required: true }) }),
+  fields: (t) => ({
+    secretName: t.string({ required: true }),
+    defaultMode: t.int({ required: false, description: 'File mode bits (0 to 0777; YAML 0644 is octal).' }),
+  }),
 });
 const VolumeInput = builder.inputType('VolumeInput', {
   fields: (t) => ({

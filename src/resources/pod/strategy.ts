@@ -216,6 +216,9 @@ function validateVolumeSource(volume: Volume, at: Path): ErrorList {
     kinds++;
     // validateSecretVolumeSource: required, but not checked as a name.
     if (!volume.secret.secretName) errs.push(field.required(at.child('secret').child('secretName')));
+    const mode = volume.secret.defaultMode;
+    if (mode != null && (mode < 0 || mode > 0o777))
+      errs.push(field.invalid(at.child('secret').child('defaultMode'), mode, FILE_MODE_MSG));
   }
   if (volume.projected) {
     const projected = at.child('projected');
