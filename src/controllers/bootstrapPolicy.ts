@@ -5,11 +5,24 @@
  * `rbac.authorization.kubernetes.io/autoupdate: "false"`. Replicas starting together converge:
  * a create or update another replica made first is what this one wanted.
  */
-import type { AggregationRule, ClusterRole, ClusterRoleBinding, PolicyRule, Role } from '../apis/rbac.js';
+import type {
+  AggregationRule,
+  ClusterRole,
+  ClusterRoleBinding,
+  PolicyRule,
+  Role,
+  RoleBinding,
+  Subject,
+} from '../apis/rbac.js';
 import { RBAC_GROUP } from '../apis/rbac.js';
 import { AGGREGATE_TO_LABEL_PREFIX, BOOTSTRAPPING_LABEL, RBAC_AUTOUPDATE_ANNOTATION } from '../apis/wellknown.js';
 import { CONTROLLER_USER } from '../authn/identity.js';
-import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_ROLES } from '../authz/rbac/bootstrap.js';
+import {
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  BOOTSTRAP_CLUSTER_ROLES,
+  BOOTSTRAP_ROLE_BINDINGS,
+  BOOTSTRAP_ROLES,
+} from '../authz/rbac/bootstrap.js';
 import { jsonEqual } from '../util/maps.js';
 import { covers } from '../authz/rbac/escalation.js';
 import { ApiError } from '../errors.js';
@@ -103,37 +116,54 @@ export async function reconcileBootstrapPolicy(registry: Registry, log: Logger):
     await reconcileRole('Role', want.namespace, want.name, { ...BOOTSTRAPPING }, want.rules, undefined, registry, log);
   }
   for (const want of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
-    const existing: ClusterRoleBinding | null = await registry.find('ClusterRoleBinding', '', want.name);
-    const roleRef = { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: want.role };
-    if (!existing) {
-      await ignoreRaces(() =>
-        registry.create(
-          'ClusterRoleBinding',
-          '',
-          {
-            metadata: { name: want.name, labels: BOOTSTRAPPING, annotations: { [RBAC_AUTOUPDATE_ANNOTATION]: 'true' } },
-            roleRef,
-            subjects: want.subjects,
-          },
-          ctx,
-        ),
-      );
-      continue;
-    }
-    if (existing.metadata.annotations[RBAC_AUTOUPDATE_ANNOTATION] === 'false') continue;
-    const missing = want.subjects.filter((s) => !existing.subjects.some((e) => e.kind === s.kind && e.name === s.name));
-    if (missing.length === 0) continue;
-    log.info({ clusterRoleBinding: want.name, added: missing.length }, 'reconciled bootstrap ClusterRoleBinding');
+    await reconcileBinding('ClusterRoleBinding', '', want.name, 'ClusterRole', want.role, want.subjects, registry, log);
+  }
+  for (const want of BOOTSTRAP_ROLE_BINDINGS) {
+    await reconcileBinding('RoleBinding', want.namespace, want.name, 'Role', want.role, want.subjects, registry, log);
+  }
+}
+
+/** One bootstrap binding: created if missing; otherwise its missing subjects are added. */
+async function reconcileBinding(
+  kind: 'RoleBinding' | 'ClusterRoleBinding',
+  namespace: string,
+  name: string,
+  roleKind: 'Role' | 'ClusterRole',
+  role: string,
+  subjects: Subject[],
+  registry: Registry,
+  log: Logger,
+): Promise<void> {
+  const existing: RoleBinding | ClusterRoleBinding | null = await registry.find(kind, namespace, name);
+  const roleRef = { apiGroup: RBAC_GROUP, kind: roleKind, name: role };
+  if (!existing) {
     await ignoreRaces(() =>
-      registry.update(
-        'ClusterRoleBinding',
-        '',
+      registry.create(
+        kind,
+        namespace,
         {
-          metadata: { name: want.name, resourceVersion: existing.metadata.resourceVersion },
-          subjects: [...existing.subjects, ...missing],
+          metadata: { name, labels: BOOTSTRAPPING, annotations: { [RBAC_AUTOUPDATE_ANNOTATION]: 'true' } },
+          roleRef,
+          subjects,
         },
         ctx,
       ),
     );
+    return;
   }
+  if (existing.metadata.annotations[RBAC_AUTOUPDATE_ANNOTATION] === 'false') return;
+  const missing = subjects.filter((s) => !existing.subjects.some((e) => e.kind === s.kind && e.name === s.name));
+  if (missing.length === 0) return;
+  log.info({ kind, namespace, name, added: missing.length }, 'reconciled bootstrap binding');
+  await ignoreRaces(() =>
+    registry.update(
+      kind,
+      namespace,
+      {
+        metadata: { name, resourceVersion: existing.metadata.resourceVersion },
+        subjects: [...existing.subjects, ...missing],
+      },
+      ctx,
+    ),
+  );
 }

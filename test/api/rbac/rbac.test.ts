@@ -538,6 +538,29 @@ describe.each(ENGINES)('RBAC (%s)', (engine) => {
           },
         ],
       },
+      // Kubernetes' defaults: kube-controller-manager and the controllers that read every kind
+      ...['generic-garbage-collector', 'namespace-controller'].map((name) => ({
+        subject: { kind: 'ServiceAccount', name, namespace: 'kube-system' },
+        bindings: [
+          {
+            kind: 'ClusterRoleBinding',
+            name: `system:controller:${name}`,
+            namespace: null,
+            roleRef: { name: `system:controller:${name}` },
+          },
+        ],
+      })),
+      {
+        subject: { kind: 'User', name: 'system:kube-controller-manager', namespace: null },
+        bindings: [
+          {
+            kind: 'ClusterRoleBinding',
+            name: 'system:kube-controller-manager',
+            namespace: null,
+            roleRef: { name: 'system:kube-controller-manager' },
+          },
+        ],
+      },
     ]);
   });
 
