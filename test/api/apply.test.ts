@@ -166,6 +166,28 @@ describe.each(ENGINES)('apply (%s)', (engine) => {
     });
   });
 
+  it('makes labels so again; keeps a body field another writer changed until the manifest changes it', async () => {
+    const m =
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\n' +
+      'metadata: { name: drifted, namespace: default, labels: { tier: web } }\n' +
+      'rules: [{ apiGroups: [""], resources: [pods], verbs: [get] }]\n';
+    expect((await apply(m)).map((r) => r.action)).toEqual(['CREATED']);
+    await t.ok(
+      'mutation { updateRole(namespace: "default", input: { metadata: { name: "drifted", labels: { tier: "db" } }, ' +
+        'rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "delete"] }] }) { id } }',
+    );
+    expect((await apply(m)).map((r) => r.action)).toEqual(['CONFIGURED']);
+    const read = () => t.ok('{ role(namespace: "default", name: "drifted") { metadata { labels } rules { verbs } } }');
+    expect((await read()).role).toEqual({
+      metadata: { labels: { tier: 'web' } },
+      rules: [{ verbs: ['get', 'delete'] }],
+    });
+    expect((await apply(m)).map((r) => r.action)).toEqual(['UNCHANGED']);
+    // the manifest changes the rules: they are its again
+    expect((await apply(m.replace('verbs: [get]', 'verbs: [get, list]'))).map((r) => r.action)).toEqual(['CONFIGURED']);
+    expect((await read()).role.rules).toEqual([{ verbs: ['get', 'list'] }]);
+  });
+
   it('owns the fields the last apply set: removes those it no longer sets, keeps what others set', async () => {
     await namespace(t, 'own');
     const manifest = (labels: string, data: string, automount: string) => `
