@@ -13,8 +13,9 @@
  *   - time from an RBAC write (a RoleBinding created, then deleted, through GraphQL) to its effect
  *     on the replica that wrote it and on another replica following the same database.
  * Prints a table, the ratios, then one JSON line.
+ *   - access analysis on the same index: effectivePermissions and serviceAccountAccess.
  * Targets: uncached p50 ≤ 50 µs and ≥ 100× the naive baseline; cached p50 ≤ 2 µs; RBAC adds ≤ 10 %
- * to the 100-pod request; full load ≤ 5 s.
+ * to the 100-pod request; full load ≤ 5 s; effectivePermissions and serviceAccountAccess < 50 ms.
  *
  * BENCH_DATABASE_URL=postgres://… runs it on PostgreSQL instead of an in-memory PGlite.
  */
@@ -32,6 +33,7 @@ import type { Attributes, Authorizer } from '../src/authz/authorizer.js';
 import { isResourceRequest } from '../src/authz/authorizer.js';
 import { RbacAuthorizer } from '../src/authz/rbac/authorizer.js';
 import { MODEL_FUNCTIONS, policyLine } from '../src/authz/rbac/engine.js';
+import { accessMatrix, grantsOf, identityOf, serviceAccountAccess } from '../src/authz/rbac/analysis.js';
 import { RbacIndex, userKeys } from '../src/authz/rbac/index.js';
 import { objects } from '../src/db/schema.js';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -551,6 +553,33 @@ async function main() {
   const uncached = measureSync('decision, uncached (casbin per bound role)', attrs, (a) => authorizer.decide(a));
   const cached = measureSync('decision, cached', attrs, (a) => authorizer.authorize(a));
 
+  // Access analysis on the same index: a ServiceAccount's effective permissions (everywhere, and
+  // as a matrix in its namespace), and who can obtain a ServiceAccount's credentials
+  const accounts = Array.from({ length: 200 }, (_, i) => {
+    const n = (i * 7919) % NAMESPACES;
+    return { namespace: ns(n), name: `sa-${[2, 5, 8][i % 3]}` };
+  });
+  const effective = measureSync(
+    'effectivePermissions (everywhere + matrix)',
+    accounts,
+    (a) => {
+      const user = identityOf({ kind: 'ServiceAccount', ...a });
+      grantsOf(rbac.rbac, user);
+      accessMatrix(rbac.rbac, user, a.namespace, [
+        ['', 'pods'],
+        ['', 'secrets'],
+        ['', 'serviceaccounts/token'],
+      ]);
+    },
+    { ms: 3000 },
+  );
+  const credentials = measureSync(
+    'serviceAccountAccess',
+    accounts,
+    (a) => serviceAccountAccess(rbac.rbac, a.namespace, a.name, [`${a.name}-token`]),
+    { ms: 3000 },
+  );
+
   process.stderr.write('building the naive global enforcer…\n');
   t0 = performance.now();
   const naive = await NaiveEnforcer.build(store);
@@ -584,7 +613,7 @@ async function main() {
 
   const speedup = naiveMeasure.p50Us / uncached.p50Us;
   const overhead = pods.ratio - 1;
-  process.stdout.write(`${table([uncached, cached, naiveMeasure, ...pods.rows])}\n`);
+  process.stdout.write(`${table([uncached, cached, naiveMeasure, effective, credentials, ...pods.rows])}\n`);
   process.stdout.write(
     `policy: ${written} objects written in ${(writeMs / 1000).toFixed(1)} s; ${JSON.stringify(index.stats)}; ` +
       `${(allowedShare * 100).toFixed(0)} % of decisions allowed\n` +
@@ -594,6 +623,8 @@ async function main() {
       `uncached p50 ${uncached.p50Us.toFixed(1)} µs (target ≤ 50), ${speedup.toFixed(0)}× the naive ` +
       `enforcer (target ≥ 100×, agreed on ${sample.length} decisions)\n` +
       `cached p50 ${cached.p50Us.toFixed(2)} µs (target ≤ 2)\n` +
+      `effectivePermissions p99 ${(effective.p99Us / 1000).toFixed(1)} ms, serviceAccountAccess p99 ` +
+      `${(credentials.p99Us / 1000).toFixed(1)} ms (target < 50 ms each)\n` +
       `RBAC on the 100-pod request: +${(overhead * 100).toFixed(1)} % (target ≤ 10 %; median of 60 pairs of 10)\n` +
       'RBAC write → effect (p50 / max ms): ' +
       `here grant ${effect.sameReplica.grant.p50Ms}/${effect.sameReplica.grant.maxMs}, ` +
@@ -622,6 +653,16 @@ async function main() {
       buildMs: Math.round(naiveBuildMs),
     },
     podRequest: { allowAllUs: Math.round(pods.rows[0].meanUs), rbacUs: Math.round(pods.rows[1].meanUs) },
+    analysis: {
+      effectivePermissions: {
+        p50Ms: +(effective.p50Us / 1000).toFixed(2),
+        p99Ms: +(effective.p99Us / 1000).toFixed(2),
+      },
+      serviceAccountAccess: {
+        p50Ms: +(credentials.p50Us / 1000).toFixed(2),
+        p99Ms: +(credentials.p99Us / 1000).toFixed(2),
+      },
+    },
     writeToEffect: effect,
     ratios: { uncachedVsNaive: +speedup.toFixed(1), rbacPodRequestOverhead: +overhead.toFixed(3) },
     targetsMet: {
@@ -630,6 +671,8 @@ async function main() {
       cachedP50: cached.p50Us <= 2,
       podRequestOverhead: overhead <= 0.1,
       load: loadMs <= 5000,
+      effectivePermissions: effective.p99Us < 50_000,
+      serviceAccountAccess: credentials.p99Us < 50_000,
     },
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

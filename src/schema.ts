@@ -14,6 +14,7 @@ import './resources/tokenrequest/schema.js';
 import './resources/authentication/schema.js';
 import './resources/signingkey/schema.js';
 import './resources/authorization/schema.js';
+import './resources/access/schema.js';
 import './resources/watch/schema.js';
 import './resources/audit/schema.js';
 import './resources/apply/schema.js';

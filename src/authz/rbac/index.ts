@@ -71,6 +71,8 @@ export class RbacIndex implements Informer {
   private readonly bindings = new Map<string, BindingEntry>();
   /** scope ('' for ClusterRoleBindings, else a namespace) → subject key → bindings */
   private readonly bySubject = new Map<string, Map<string, Set<BindingEntry>>>();
+  /** scope → every binding there */
+  private readonly byScope = new Map<string, Set<BindingEntry>>();
   private ruleSets = new RuleSets();
 
   /** Everything from the snapshot, in place of what was held (a relist starts over). */
@@ -78,6 +80,7 @@ export class RbacIndex implements Informer {
     this.roles.clear();
     this.bindings.clear();
     this.bySubject.clear();
+    this.byScope.clear();
     this.ruleSets = new RuleSets();
     for (const kind of this.kinds) {
       for await (const obj of reader.bodies(kind)) this.put(obj);
@@ -111,6 +114,36 @@ export class RbacIndex implements Informer {
     }
   }
 
+  /** The bindings that apply to a user in any scope: ClusterRoleBindings, then each namespace's. */
+  *bindingsAnywhere(user: UserInfo): Generator<BindingEntry> {
+    const keys = userKeys(user);
+    const seen = new Set<BindingEntry>();
+    for (const byKey of this.bySubject.values()) {
+      for (const key of keys) {
+        for (const binding of byKey.get(key) ?? []) {
+          if (seen.has(binding)) continue;
+          seen.add(binding);
+          yield binding;
+        }
+      }
+    }
+  }
+
+  /** The namespaces that have bindings. */
+  namespaces(): string[] {
+    return [...this.byScope.keys()].filter((s) => s !== '');
+  }
+
+  /** A role by kind, namespace and name. */
+  role(kind: 'Role' | 'ClusterRole', namespace: string, name: string): RoleEntry | undefined {
+    return this.roles.get(`${kind}/${kind === 'ClusterRole' ? '' : namespace}/${name}`);
+  }
+
+  /** Every role, for analyses over the whole policy. */
+  allRoles(): IterableIterator<RoleEntry> {
+    return this.roles.values();
+  }
+
   /** The role a binding refers to, resolved as Kubernetes does, or undefined. */
   roleOf(binding: BindingEntry): RoleEntry | undefined {
     const { kind, name } = binding.roleRef;
@@ -137,11 +170,15 @@ export class RbacIndex implements Informer {
     return this.roles.get(key)?.rules;
   }
 
-  /** Every binding in a scope ('' for cluster-wide), for "who can". */
+  /** The bindings a request in a scope is decided by ('' for cluster-wide only), for "who can". */
   *allBindings(namespace: string): Generator<BindingEntry> {
-    for (const b of this.bindings.values()) {
-      if (b.kind === 'ClusterRoleBinding' || (namespace && b.namespace === namespace)) yield b;
-    }
+    yield* this.byScope.get('') ?? [];
+    if (namespace) yield* this.byScope.get(namespace) ?? [];
+  }
+
+  /** Every binding, in every scope. */
+  everyBinding(): IterableIterator<BindingEntry> {
+    return this.bindings.values();
   }
 
   get stats() {
@@ -182,6 +219,12 @@ export class RbacIndex implements Informer {
     };
     this.bindings.set(`${obj.kind}/${namespace}/${entry.name}`, entry);
     const scope = entry.kind === 'ClusterRoleBinding' ? '' : namespace;
+    let inScope = this.byScope.get(scope);
+    if (!inScope) {
+      inScope = new Set();
+      this.byScope.set(scope, inScope);
+    }
+    inScope.add(entry);
     let byKey = this.bySubject.get(scope);
     if (!byKey) {
       byKey = new Map();
@@ -208,7 +251,11 @@ export class RbacIndex implements Informer {
     const old = this.bindings.get(key);
     if (!old) return;
     this.bindings.delete(key);
-    const byKey = this.bySubject.get(old.kind === 'ClusterRoleBinding' ? '' : old.namespace);
+    const scope = old.kind === 'ClusterRoleBinding' ? '' : old.namespace;
+    const inScope = this.byScope.get(scope);
+    inScope?.delete(old);
+    if (inScope?.size === 0) this.byScope.delete(scope);
+    const byKey = this.bySubject.get(scope);
     for (const k of old.keys) {
       const set = byKey?.get(k);
       set?.delete(old);

@@ -8,7 +8,7 @@ import { builder } from '../../builder.js';
 import { badRequest } from '../../errors.js';
 import { canDo } from '../common/attributes.js';
 
-const UserInfoRef = builder.objectRef<UserInfo>('UserInfo').implement({
+export const UserInfoRef = builder.objectRef<UserInfo>('UserInfo').implement({
   description: 'An authenticated identity, as Kubernetes describes one.',
   fields: (t) => ({
     username: t.exposeString('username'),
