@@ -251,4 +251,89 @@ describe.each(ENGINES)('access analysis (%s)', (engine) => {
     expect(asked).toBeGreaterThan(200);
     expect(allowed).toBeGreaterThan(20);
   });
+
+  describe('rbacFindings', () => {
+    const FINDINGS = `query ($ns: String) { rbacFindings(namespace: $ns) {
+      code severity message namespace objects { kind namespace name } } }`;
+    beforeAll(async () => {
+      await namespace(t, 'risky');
+      await t.ok('mutation ($m: String!) { apply(manifests: $m) { action } }', {
+        m: `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: deployer, namespace: risky }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: everything }
+rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: ops-admin }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }
+subjects: [{ kind: Group, apiGroup: rbac.authorization.k8s.io, name: ops }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: secret-reader }
+rules: [{ apiGroups: [""], resources: [secrets], verbs: [get, list] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: deployer-reads-secrets }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader }
+subjects: [{ kind: ServiceAccount, name: deployer, namespace: risky }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: minter, namespace: risky }
+rules: [{ apiGroups: [""], resources: [serviceaccounts/token], verbs: [create], resourceNames: [deployer] },
+        { apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [bind] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: ghost-mints, namespace: risky }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: minter }
+subjects: [{ kind: ServiceAccount, name: ghost, namespace: risky }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: public-view, namespace: risky }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view }
+subjects: [{ kind: Group, apiGroup: rbac.authorization.k8s.io, name: "system:unauthenticated" }]
+`,
+      });
+    });
+
+    it.each([
+      ['WILDCARD', 'HIGH', 'ClusterRole', 'everything'],
+      ['CLUSTER_ADMIN_BINDING', 'CRITICAL', 'ClusterRoleBinding', 'ops-admin'],
+      ['CLUSTER_SECRET_READ', 'HIGH', 'ClusterRoleBinding', 'deployer-reads-secrets'],
+      ['TOKEN_CREATION', 'HIGH', 'RoleBinding', 'ghost-mints'],
+      ['ESCALATE_BIND_IMPERSONATE', 'HIGH', 'RoleBinding', 'ghost-mints'],
+      ['MISSING_SUBJECT', 'MEDIUM', 'RoleBinding', 'ghost-mints'],
+      ['ANONYMOUS_GRANT', 'CRITICAL', 'RoleBinding', 'public-view'],
+      ['AUTOMOUNTED_PRIVILEGED_ACCOUNT', 'MEDIUM', 'ServiceAccount', 'deployer'],
+    ])('finds %s (%s) naming %s %s', async (code, severity, kind, name) => {
+      const { rbacFindings } = await t.ok(FINDINGS, { ns: 'risky' });
+      expect(rbacFindings).toContainEqual(
+        expect.objectContaining({
+          code,
+          severity,
+          objects: expect.arrayContaining([expect.objectContaining({ kind, name })]),
+        }),
+      );
+    });
+
+    it('reports nothing of the bootstrap policy, most severe first, and only what holds in the namespace', async () => {
+      const everywhere = (await t.ok(FINDINGS, {})).rbacFindings as { severity: string; objects: { name: string }[] }[];
+      expect(everywhere.filter((f) => f.objects.some((o) => o.name.startsWith('system:')))).toEqual([]);
+      const order = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+      const severities = everywhere.map((f) => order.indexOf(f.severity));
+      expect(severities).toEqual([...severities].sort((a, b) => a - b));
+      const ci = (await t.ok(FINDINGS, { ns: 'ci' })).rbacFindings as { objects: { name: string }[] }[];
+      expect(ci.some((f) => f.objects.some((o) => o.name === 'ghost-mints'))).toBe(false);
+      expect(ci.some((f) => f.objects.some((o) => o.name === 'ops-admin'))).toBe(true);
+    });
+  });
 });

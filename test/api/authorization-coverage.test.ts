@@ -197,6 +197,14 @@ describe('authorization coverage', () => {
       selfSubjectAccessReview(input: { nonResourceAttributes: { verb: "get", path: "/healthz" } }) { ${sar} }
       selfSubjectRulesReview(namespace: "walk") { ${selectAll(schema.getType('SubjectRulesReviewStatus')!)} }
       whoCan(verb: "get", resource: "pods", namespace: "walk") { ${selectAll(schema.getType('WhoCanEntry')!)} } }`);
+    // a finding to walk: cluster-admin bound to a group
+    await run(`mutation { createClusterRoleBinding(input: { metadata: { name: "walk-admin" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "Group", name: "walkers" }] }) { id } }`);
+    await run(`{ effectivePermissions(subject: { kind: ServiceAccount, name: "default", namespace: "walk" },
+        namespace: "walk") { ${selectAll(schema.getType('EffectivePermissions')!)} }
+      serviceAccountAccess(namespace: "walk", name: "default") { ${selectAll(schema.getType('CredentialPath')!)} }
+      rbacFindings(namespace: "walk") { ${selectAll(schema.getType('RbacFinding')!)} } }`);
 
     for (const { kind, input, change } of KIND_CASES) {
       const d = docs(kind, 'metadata { name }');

@@ -20,6 +20,7 @@ import {
   type MatrixRow,
   serviceAccountAccess,
 } from '../../authz/rbac/analysis.js';
+import { type Finding, rbacFindings } from '../../authz/rbac/findings.js';
 import { builder } from '../../builder.js';
 import { invalid } from '../../errors.js';
 import { field } from '../../validation/field.js';
@@ -201,7 +202,55 @@ const CredentialPathRef = builder.objectRef<CredentialPath>('CredentialPath').im
   }),
 });
 
+const SeverityEnum = builder.enumType('FindingSeverity', { values: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const });
+
+const FindingObjectRef = builder.objectRef<Finding['objects'][number]>('FindingObject').implement({
+  fields: (t) => ({
+    kind: t.exposeString('kind'),
+    namespace: t.string({ nullable: true, resolve: (o) => o.namespace || null }),
+    name: t.exposeString('name'),
+  }),
+});
+
+const FindingRef = builder.objectRef<Finding>('RbacFinding').implement({
+  description: "A risky grant (Kubernetes' RBAC good practices), with the objects to fix.",
+  fields: (t) => ({
+    code: t.exposeString('code', {
+      description:
+        'WILDCARD, CLUSTER_ADMIN_BINDING, ANONYMOUS_GRANT, ESCALATE_BIND_IMPERSONATE, CLUSTER_SECRET_READ, ' +
+        'TOKEN_CREATION, MISSING_SUBJECT, AUTOMOUNTED_PRIVILEGED_ACCOUNT',
+    }),
+    severity: t.field({ type: SeverityEnum, resolve: (f) => f.severity }),
+    message: t.exposeString('message'),
+    namespace: t.string({ nullable: true, resolve: (f) => f.namespace || null }),
+    objects: t.field({ type: [FindingObjectRef], resolve: (f) => f.objects }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  rbacFindings: t.field({
+    type: [FindingRef],
+    nullable: true,
+    description:
+      "Risky grants in a namespace (its own, and cluster-wide ones), or everywhere without one, after Kubernetes' " +
+      'RBAC good practices; most severe first. The bootstrap policy is not reported. (RBAC: list the policy as ' +
+      'effectivePermissions, and serviceaccounts in the namespace, or in every namespace)',
+    args: { namespace: t.arg.string({ required: false }) },
+    authScopes: (_root, args) =>
+      allOf([...policyReaders(args.namespace), canDo('list', '', 'serviceaccounts', args.namespace ?? '')]),
+    resolve: (_root, { namespace }, ctx) => {
+      const { items } = ctx.registry.list('ServiceAccount', {
+        ...(namespace ? { namespace } : {}),
+        limit: Number.MAX_SAFE_INTEGER,
+      });
+      const accounts = items.map((sa) => ({
+        namespace: sa.metadata.namespace ?? '',
+        name: sa.metadata.name,
+        automount: sa.automountServiceAccountToken !== false,
+      }));
+      return rbacFindings(ctx.rbac, namespace ?? undefined, accounts);
+    },
+  }),
   effectivePermissions: t.field({
     type: EffectivePermissionsRef,
     nullable: true,
