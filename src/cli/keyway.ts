@@ -215,20 +215,54 @@ program
   .option('-n, --namespace <ns>', 'for objects that name none')
   .option('--dry-run [strategy]', 'server (or none): validate, admit and authorize; change nothing')
   .option('--skip-unsupported', 'skip kinds Keyway does not serve instead of failing')
+  .option('--explain', 'with --dry-run: who would gain or lose what, and the risky grants introduced or resolved')
   .action(async (o, cmd: Command) => {
     const dry = dryRun(o.dryRun);
+    if (o.explain && !dry) throw new CliError('--explain needs --dry-run');
+    const change = (field: string) =>
+      `${field} { subject { kind name namespace } namespace ` +
+      'rules { verbs apiGroups resources resourceNames nonResourceURLs } }';
+    const explain = o.explain
+      ? ` accessChange { ${change('gained')} ${change('lost')} findingsIntroduced { severity code message } ` +
+        'findingsResolved { severity code message } }'
+      : '';
     const data = await gql(
       connection(cmd),
       `mutation ($m: String!, $dry: Boolean, $ns: String, $skip: Boolean) {
-        apply(manifests: $m, dryRun: $dry, namespace: $ns, skipUnsupported: $skip) { kind name action } }`,
+        apply(manifests: $m, dryRun: $dry, namespace: $ns, skipUnsupported: $skip) { kind name action${explain} } }`,
       { m: readManifests(o.filename), dry, ns: o.namespace, skip: !!o.skipUnsupported },
     );
-    for (const r of data.apply as { kind: string; name: string; action: string }[]) {
+    for (const r of data.apply as { kind: string; name: string; action: string; accessChange?: Json | null }[]) {
       process.stdout.write(
         `${qualifiedKind(r.kind)}/${r.name} ${r.action.toLowerCase()}${dry ? ' (server dry run)' : ''}\n`,
       );
+      if (r.accessChange) process.stdout.write(explainChange(r.accessChange));
     }
   });
+
+/** An access change as indented lines: `+` gained, `-` lost, `!` a finding introduced, `~` one resolved. */
+function explainChange(a: Json): string {
+  const who = (s: Json) => `${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
+  const resources = (r: Json) =>
+    r.resources.map((x: string) => (r.apiGroups[0] ? `${x}.${r.apiGroups.join('|')}` : x)).join(',');
+  const rule = (r: Json) =>
+    r.nonResourceURLs.length
+      ? `${r.verbs.join(',')} ${r.nonResourceURLs.join(',')}`
+      : `${r.verbs.join(',')} ${resources(r)}${r.resourceNames.length ? ` [${r.resourceNames.join(',')}]` : ''}`;
+  const lines: string[] = [];
+  for (const [sign, changes] of [
+    ['+', a.gained],
+    ['-', a.lost],
+  ] as const) {
+    for (const c of changes as Json[]) {
+      const where = c.namespace ? `in ${c.namespace}` : 'cluster-wide';
+      for (const r of c.rules) lines.push(`  ${sign} ${who(c.subject)} ${where}: ${rule(r)}`);
+    }
+  }
+  for (const f of a.findingsIntroduced as Json[]) lines.push(`  ! ${f.severity} ${f.code}: ${f.message}`);
+  for (const f of a.findingsResolved as Json[]) lines.push(`  ~ resolved ${f.code}: ${f.message}`);
+  return lines.map((l) => `${l}\n`).join('');
+}
 
 program
   .command('get')

@@ -336,4 +336,78 @@ subjects: [{ kind: Group, apiGroup: rbac.authorization.k8s.io, name: "system:una
       expect(ci.some((f) => f.objects.some((o) => o.name === 'ops-admin'))).toBe(true);
     });
   });
+
+  describe('what-if: apply(dryRun: true) reports the access change of each role and binding', () => {
+    const DRY = `mutation ($m: String!) { apply(manifests: $m, dryRun: true) { kind name action accessChange {
+      gained { subject { kind name namespace } namespace rules { verbs apiGroups resources } }
+      lost { subject { kind name namespace } namespace rules { verbs apiGroups resources } }
+      findingsIntroduced { code severity } findingsResolved { code severity } } } }`;
+    const binding = (name: string, ns: string, role: string, group: string) =>
+      `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: { name: ${name}, namespace: ${ns} }\n` +
+      `roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${role} }\n` +
+      `subjects: [{ kind: Group, apiGroup: rbac.authorization.k8s.io, name: "${group}" }]\n`;
+
+    it('a new cluster-admin binding: what its subject gains, and the finding it brings', async () => {
+      const m =
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: whatif-admin }\n' +
+        'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\n' +
+        'subjects: [{ kind: User, apiGroup: rbac.authorization.k8s.io, name: mallory }]\n';
+      const [r] = (await t.ok(DRY, { m })).apply;
+      expect(r.action).toBe('CREATED');
+      expect(r.accessChange.gained).toContainEqual({
+        subject: { kind: 'User', name: 'mallory', namespace: null },
+        namespace: null,
+        rules: expect.arrayContaining([{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]),
+      });
+      expect(r.accessChange.lost).toEqual([]);
+      expect(r.accessChange.findingsIntroduced).toContainEqual({ code: 'CLUSTER_ADMIN_BINDING', severity: 'CRITICAL' });
+      // nothing was written, and the live policy is as it was
+      expect((await t.gql('{ clusterRoleBinding(name: "whatif-admin") { id } }')).errors?.[0].extensions.code).toBe(
+        'NOT_FOUND',
+      );
+      const sar = await t.ok(SAR, {
+        i: { user: 'mallory', resourceAttributes: { verb: 'get', resource: 'secrets', namespace: 'ci' } },
+      });
+      expect(sar.subjectAccessReview.allowed).toBe(false);
+    });
+
+    it('a binding changed: what the old subject loses, the new one gains, and the finding it resolves', async () => {
+      await t.ok('mutation ($m: String!) { apply(manifests: $m) { action } }', {
+        m: binding('anon-view', 'ci', 'view', 'system:unauthenticated'),
+      });
+      const [r] = (await t.ok(DRY, { m: binding('anon-view', 'ci', 'view', 'auditors') })).apply;
+      expect(r.action).toBe('CONFIGURED');
+      expect(r.accessChange.lost).toContainEqual(
+        expect.objectContaining({
+          subject: { kind: 'Group', name: 'system:unauthenticated', namespace: null },
+          namespace: 'ci',
+        }),
+      );
+      expect(r.accessChange.gained).toContainEqual(
+        expect.objectContaining({ subject: { kind: 'Group', name: 'auditors', namespace: null }, namespace: 'ci' }),
+      );
+      expect(r.accessChange.findingsResolved).toContainEqual({ code: 'ANONYMOUS_GRANT', severity: 'CRITICAL' });
+      // an object that changes nothing in who may do what has an empty change; other kinds have none
+      const same = (
+        await t.ok(DRY, {
+          m:
+            `${binding('anon-view', 'ci', 'view', 'system:unauthenticated')}---\n` +
+            'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: x, namespace: ci }\n',
+        })
+      ).apply;
+      expect(same[0].accessChange).toBeNull();
+      expect(same[1].accessChange).toBeNull();
+    });
+
+    it('is told only to a caller who may read the whole policy', async () => {
+      await grant(t, 'ci', 'binder', [
+        { verbs: ['create', 'get', 'patch'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'] },
+        { verbs: ['bind'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'] },
+      ]);
+      const res = await gqlAs(t, { user: 'binder' }, DRY, { m: binding('by-binder', 'ci', 'view', 'readers') });
+      expect(res.data?.apply[0].action).toBe('CREATED');
+      expect(res.data?.apply[0].accessChange).toBeNull();
+      expect(res.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    });
+  });
 });

@@ -100,6 +100,22 @@ metadata: { name: web, namespace: cli }
     const again = await keyway(['apply', '-f', dir, '--skip-unsupported']);
     expect(again.stdout).toContain('serviceaccount/builder unchanged');
     expect(again.stdout).not.toContain('created');
+    // --explain: what a dry run would change in who may do what
+    const explained = await keyway(['apply', '-f', '-', '--dry-run', '--explain'], {
+      stdin:
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: cli-admin }\n' +
+        'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\n' +
+        'subjects: [{ kind: User, apiGroup: rbac.authorization.k8s.io, name: mallory }]\n',
+    });
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toContain(
+      'clusterrolebinding.rbac.authorization.k8s.io/cli-admin created (server dry run)\n',
+    );
+    expect(explained.stdout).toContain('  + User mallory cluster-wide: * *.*');
+    expect(explained.stdout).toMatch(
+      / {2}! CRITICAL CLUSTER_ADMIN_BINDING: ClusterRoleBinding "cli-admin" grants cluster-admin/,
+    );
+    expect((await keyway(['apply', '-f', dir, '--explain'])).stderr).toContain('--explain needs --dry-run');
     // one file, with the server and token given as flags rather than in the environment
     const one = await keyway(
       ['--server', `http://127.0.0.1:${server.port}`, '--token', TOKEN, 'apply', '-f', join(dir, 'a-namespace.yaml')],

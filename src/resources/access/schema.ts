@@ -21,6 +21,7 @@ import {
   serviceAccountAccess,
 } from '../../authz/rbac/analysis.js';
 import { type Finding, rbacFindings } from '../../authz/rbac/findings.js';
+import type { AccessChange, PermissionChange } from '../../authz/rbac/whatif.js';
 import { builder } from '../../builder.js';
 import { invalid } from '../../errors.js';
 import { field } from '../../validation/field.js';
@@ -70,6 +71,16 @@ const RuleSourceRef = builder.objectRef<Grant>('RuleSource').implement({
   fields: (t) => ({
     binding: t.field({ type: GrantBindingRef, resolve: (g) => g.binding }),
     via: t.field({ type: SubjectRef, resolve: (g) => g.via }),
+  }),
+});
+
+const ResourceRuleLikeRef = builder.objectRef<PolicyRule>('PolicyRuleChange').implement({
+  fields: (t) => ({
+    verbs: t.exposeStringList('verbs'),
+    apiGroups: t.exposeStringList('apiGroups'),
+    resources: t.exposeStringList('resources'),
+    resourceNames: t.exposeStringList('resourceNames'),
+    nonResourceURLs: t.exposeStringList('nonResourceURLs'),
   }),
 });
 
@@ -226,6 +237,30 @@ const FindingRef = builder.objectRef<Finding>('RbacFinding').implement({
     objects: t.field({ type: [FindingObjectRef], resolve: (f) => f.objects }),
   }),
 });
+
+const PermissionChangeRef = builder.objectRef<PermissionChange>('PermissionChange').implement({
+  fields: (t) => ({
+    subject: t.field({ type: SubjectRef, resolve: (c) => c.subject }),
+    namespace: t.string({ nullable: true, description: 'Null: cluster-wide.', resolve: (c) => c.namespace || null }),
+    rules: t.field({ type: [ResourceRuleLikeRef], resolve: (c) => c.rules }),
+  }),
+});
+
+/** The access change an apply's dry run reports on each role or binding it would write. */
+export const AccessChangeRef = builder.objectRef<AccessChange>('AccessChange').implement({
+  description:
+    'What one role or binding of an apply would change: the rules each subject it affects gains or loses, by ' +
+    'namespace, and the risky grants (rbacFindings) it would introduce or resolve.',
+  fields: (t) => ({
+    gained: t.field({ type: [PermissionChangeRef], resolve: (a) => a.gained }),
+    lost: t.field({ type: [PermissionChangeRef], resolve: (a) => a.lost }),
+    findingsIntroduced: t.field({ type: [FindingRef], resolve: (a) => a.findingsIntroduced }),
+    findingsResolved: t.field({ type: [FindingRef], resolve: (a) => a.findingsResolved }),
+  }),
+});
+
+/** What reading the whole policy asks (an access change may name any namespace's grants). */
+export const readsThePolicy = () => allOf(policyReaders(undefined));
 
 builder.queryFields((t) => ({
   rbacFindings: t.field({

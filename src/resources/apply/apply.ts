@@ -27,6 +27,7 @@ import { jsonEqual } from '../../util/maps.js';
 import { can } from '../common/attributes.js';
 import { Path } from '../../validation/field.js';
 import type { Manifest } from './manifests.js';
+import type { AccessChange } from '../../authz/rbac/whatif.js';
 import { typeErrors } from './types.js';
 
 export const LAST_APPLIED = 'keyway.dev/last-applied';
@@ -42,6 +43,8 @@ export interface ApplyResult {
   object: KubeObject | null;
   /** The question that let the caller apply it (the object field asks it again). */
   question: ResourceAttributes | null;
+  /** In a dry run, for a role or binding: what it would change in who may do what. */
+  accessChange?: AccessChange;
 }
 
 /** The kinds a manifest may hold (IssuedTokens are written by the server only). */

@@ -13,6 +13,11 @@ import { ObjectKind } from '../common/kinds.js';
 import { EXPORTED, toManifest, toYaml } from './export.js';
 import { KINDS, type Kind } from '../../apis/kinds.js';
 import { badRequest } from '../../errors.js';
+import type { ObjectOfKind } from '../../apis/kinds.js';
+import { accessChanges } from '../../authz/rbac/whatif.js';
+import type { Context } from '../../context.js';
+import type { Change } from '../../store/store.js';
+import { AccessChangeRef, readsThePolicy } from '../access/schema.js';
 
 const ApplyAction = builder.enumType('ApplyAction', {
   values: ['CREATED', 'CONFIGURED', 'UNCHANGED', 'SKIPPED'] as const,
@@ -35,8 +40,44 @@ const ApplyResultRef = builder.objectRef<ApplyResult>('ApplyResult').implement({
       authScopes: (r) => ({ k8s: r.question ?? NOTHING_TO_ASK }),
       resolve: (r) => r.object as never,
     }),
+    accessChange: t.field({
+      type: AccessChangeRef,
+      nullable: true,
+      description:
+        'In a dry run, for a role or binding: the rules each subject it affects would gain or lose, and the risky ' +
+        'grants it would introduce or resolve. (RBAC: list clusterrolebindings, clusterroles, rolebindings and ' +
+        'roles in every namespace)',
+      authScopes: readsThePolicy,
+      resolve: (r) => r.accessChange ?? null,
+    }),
   }),
 });
+
+/** Each result's access change, on a fork of the policy as the dry run would leave it. */
+function whatIf(ctx: Context, results: ApplyResult[], written: readonly Change[]): void {
+  if (!written.some((c) => RBAC_KINDS.has(c.kind))) return;
+  // the accounts as they would be: for findings about accounts that do not exist, or mount tokens
+  const accounts = new Map<string, { namespace: string; name: string; automount: boolean }>();
+  const { items } = ctx.registry.list('ServiceAccount', { limit: Number.MAX_SAFE_INTEGER });
+  const put = (sa: ObjectOfKind['ServiceAccount']) =>
+    accounts.set(`${sa.metadata.namespace}/${sa.metadata.name}`, {
+      namespace: sa.metadata.namespace ?? '',
+      name: sa.metadata.name,
+      automount: sa.automountServiceAccountToken !== false,
+    });
+  for (const sa of items) put(sa);
+  for (const c of written) if (c.kind === 'ServiceAccount') put(c.object as ObjectOfKind['ServiceAccount']);
+  const changes = accessChanges(ctx.rbac, written, [...accounts.values()]);
+  for (const r of results) {
+    const change = written.findLast(
+      (c) => c.kind === r.kind && c.name === r.name && c.namespace === (r.namespace ?? ''),
+    );
+    const access = change && changes.get(change);
+    if (access) r.accessChange = access;
+  }
+}
+
+const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 
 /** The plan of a request, made once (its authorization and its resolver both need it). */
 const plans = new WeakMap<object, Planned[]>();
@@ -84,7 +125,10 @@ builder.mutationField('apply', (t) =>
         ctx.registry.write(async (tx) => {
           const results: ApplyResult[] = [];
           for (const p of planned) results.push(await applyOne(tx, ctx.registry, p, writer));
-          if (args.dryRun) throw new DryRun(results);
+          if (args.dryRun) {
+            whatIf(ctx, results, tx.written);
+            throw new DryRun(results);
+          }
           return results;
         }, writer.audit);
       try {
