@@ -298,6 +298,12 @@ subjects: [{ kind: ServiceAccount, name: ghost, namespace: risky }]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
+metadata: { name: devs-edit, namespace: risky }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit }
+subjects: [{ kind: Group, apiGroup: rbac.authorization.k8s.io, name: devs }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
 metadata: { name: public-view, namespace: risky }
 roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view }
 subjects: [{ kind: Group, apiGroup: rbac.authorization.k8s.io, name: "system:unauthenticated" }]
@@ -314,6 +320,7 @@ subjects: [{ kind: Group, apiGroup: rbac.authorization.k8s.io, name: "system:una
       ['MISSING_SUBJECT', 'MEDIUM', 'RoleBinding', 'ghost-mints'],
       ['ANONYMOUS_GRANT', 'CRITICAL', 'RoleBinding', 'public-view'],
       ['AUTOMOUNTED_PRIVILEGED_ACCOUNT', 'MEDIUM', 'ServiceAccount', 'deployer'],
+      ['POD_CREATION_AS_PRIVILEGED_ACCOUNT', 'HIGH', 'RoleBinding', 'devs-edit'],
     ])('finds %s (%s) naming %s %s', async (code, severity, kind, name) => {
       const { rbacFindings } = await t.ok(FINDINGS, { ns: 'risky' });
       expect(rbacFindings).toContainEqual(

@@ -8,6 +8,7 @@ import { ALL_UNAUTHENTICATED, ANONYMOUS, serviceAccountUsername } from '../../au
 import type { PolicyRule, Subject } from '../../apis/rbac.js';
 import type { BindingEntry, RbacIndex, RoleEntry } from './index.js';
 import { ruleAllows, type RuleRequest } from './rules.js';
+import { whoCan } from './whocan.js';
 
 type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
 
@@ -182,8 +183,46 @@ export function rbacFindings(
     for (const s of binding.subjects) {
       if (s.kind !== 'ServiceAccount') continue;
       const key = serviceAccountUsername(s.namespace || where, s.name);
-      const risks = risksOf(role.rules).map((r) => r.code);
+      // Pod creation alone is not what makes an account worth taking over
+      const risks = risksOf(role.rules)
+        .map((r) => r.code)
+        .filter((c) => c !== 'POD_CREATION');
       if (risks.length) riskyAccounts.set(key, [...(riskyAccounts.get(key) ?? []), ...risks]);
+    }
+  }
+
+  // whoever may create Pods where such an account lives may run a Pod as it
+  const privileged = new Map<string, AccountInfo[]>();
+  for (const account of accounts) {
+    if (!riskyAccounts.has(serviceAccountUsername(account.namespace, account.name))) continue;
+    privileged.set(account.namespace, [...(privileged.get(account.namespace) ?? []), account]);
+  }
+  for (const [ns, held] of privileged) {
+    const creators = whoCan(
+      index,
+      { verb: 'create', apiGroup: '', resource: 'pods', subresource: '', name: '', path: '' },
+      ns,
+    );
+    for (const entry of creators) {
+      const own = entry.bindings.filter((b) => !isSystem(b.name));
+      if (!own.length) continue;
+      const subject = entry.subject;
+      const who =
+        subject.kind === 'ServiceAccount'
+          ? `ServiceAccount ${subject.namespace}/${subject.name}`
+          : `${subject.kind} ${subject.name}`;
+      findings.push({
+        code: 'POD_CREATION_AS_PRIVILEGED_ACCOUNT',
+        severity: 'HIGH',
+        message:
+          `${who} may create Pods in ${ns}, where ${held.map((a) => a.name).join(', ')} hold risky rights: ` +
+          'a Pod naming one of them acts with them',
+        namespace: ns,
+        objects: [
+          ...own.map((b) => ({ kind: b.kind, namespace: b.namespace, name: b.name })),
+          ...held.map((a) => ({ kind: 'ServiceAccount', namespace: a.namespace, name: a.name })),
+        ],
+      });
     }
   }
 

@@ -229,7 +229,7 @@ const FindingRef = builder.objectRef<Finding>('RbacFinding').implement({
     code: t.exposeString('code', {
       description:
         'WILDCARD, CLUSTER_ADMIN_BINDING, ANONYMOUS_GRANT, ESCALATE_BIND_IMPERSONATE, CLUSTER_SECRET_READ, ' +
-        'TOKEN_CREATION, MISSING_SUBJECT, AUTOMOUNTED_PRIVILEGED_ACCOUNT',
+        'TOKEN_CREATION, MISSING_SUBJECT, AUTOMOUNTED_PRIVILEGED_ACCOUNT, POD_CREATION_AS_PRIVILEGED_ACCOUNT',
     }),
     severity: t.field({ type: SeverityEnum, resolve: (f) => f.severity }),
     message: t.exposeString('message'),
