@@ -205,6 +205,16 @@ describe('authorization coverage', () => {
         namespace: "walk") { ${selectAll(schema.getType('EffectivePermissions')!)} }
       serviceAccountAccess(namespace: "walk", name: "default") { ${selectAll(schema.getType('CredentialPath')!)} }
       rbacFindings(namespace: "walk") { ${selectAll(schema.getType('RbacFinding')!)} } }`);
+    // an apply's dry run with an access change to walk: a subject replaced, a new cluster-admin binding
+    const crb = (name: string, group: string) =>
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n' +
+      `metadata: { name: ${name} }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, ` +
+      `name: cluster-admin }\nsubjects: [{ kind: Group, apiGroup: rbac.authorization.k8s.io, name: ${group} }]\n`;
+    await run(
+      `mutation ($m: String!) { apply(manifests: $m, dryRun: true) {
+        accessChange { ${selectAll(schema.getType('AccessChange')!)} } } }`,
+      { m: `${crb('walk-admin', 'others')}---\n${crb('walk-admin-2', 'walkers')}` },
+    );
 
     for (const { kind, input, change } of KIND_CASES) {
       const d = docs(kind, 'metadata { name }');
