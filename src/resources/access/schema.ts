@@ -27,7 +27,7 @@ import { invalid } from '../../errors.js';
 import { field } from '../../validation/field.js';
 import { allOf, canDo } from '../common/attributes.js';
 import { UserInfoRef } from '../authentication/schema.js';
-import { RoleRefRef, SubjectRef } from '../rbac/schema.js';
+import { PolicyRuleRef, RoleRefRef, SubjectRef } from '../rbac/schema.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -71,16 +71,6 @@ const RuleSourceRef = builder.objectRef<Grant>('RuleSource').implement({
   fields: (t) => ({
     binding: t.field({ type: GrantBindingRef, resolve: (g) => g.binding }),
     via: t.field({ type: SubjectRef, resolve: (g) => g.via }),
-  }),
-});
-
-const ResourceRuleLikeRef = builder.objectRef<PolicyRule>('PolicyRuleChange').implement({
-  fields: (t) => ({
-    verbs: t.exposeStringList('verbs'),
-    apiGroups: t.exposeStringList('apiGroups'),
-    resources: t.exposeStringList('resources'),
-    resourceNames: t.exposeStringList('resourceNames'),
-    nonResourceURLs: t.exposeStringList('nonResourceURLs'),
   }),
 });
 
@@ -242,7 +232,7 @@ const PermissionChangeRef = builder.objectRef<PermissionChange>('PermissionChang
   fields: (t) => ({
     subject: t.field({ type: SubjectRef, resolve: (c) => c.subject }),
     namespace: t.string({ nullable: true, description: 'Null: cluster-wide.', resolve: (c) => c.namespace || null }),
-    rules: t.field({ type: [ResourceRuleLikeRef], resolve: (c) => c.rules }),
+    rules: t.field({ type: [PolicyRuleRef], resolve: (c) => c.rules }),
   }),
 });
 

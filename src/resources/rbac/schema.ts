@@ -9,7 +9,7 @@ import { builder } from '../../builder.js';
 import { ObjectMetaInputRef, ObjectMetaRef } from '../common/meta.js';
 import { defineOperations, nodeBasics } from '../common/operations.js';
 
-const PolicyRuleRef = builder.objectRef<PolicyRule>('PolicyRule').implement({
+export const PolicyRuleRef = builder.objectRef<PolicyRule>('PolicyRule').implement({
   description: 'What a role allows: verbs on resources (by API group and optionally name) or on non-resource URLs.',
   fields: (t) => ({
     verbs: t.exposeStringList('verbs'),
